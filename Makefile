@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine: `make book` and `make test`.
+# Both create the virtual environment in .venv when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The CPU build of torch; override on a machine with a GPU, e.g. TORCH_SPEC=torch
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: book test release venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -r requirements.txt -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+release: $(STAMP)
+	$(PY) -m autograder release
+
+# The website, in _build/html. Chapters are executed on the CPU (the same outputs on every machine)
+# and cached in _build/.jupyter_cache; warnings are errors.
+book: $(STAMP) node_modules/.installed release
+	CUDA_VISIBLE_DEVICES= $(VENV)/bin/jupyter-book build . --builder html --warningiserror --keep-going
+
+test: book
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build

@@ -1,0 +1,48 @@
+"""abcrnn: the helper package of the course «Вступ до PyTorch та генерація музики за допомогою RNN».
+
+Infrastructure only: the ABC corpus, tune checks, sound, sheet music and training conveniences.
+It holds no solution of a graded exercise, because students install it.
+"""
+
+from .errors import AbcError
+from .abc_parse import parse_abc
+from .corpus import (
+    CorpusSummary,
+    corpus_summary,
+    load_abc_files,
+    load_training_data,
+    split_train_validation,
+)
+from .abc_text import extract_song_snippet
+from .tune_check import TuneReport, check_tune
+from .synth import SAMPLE_RATE, save_wav, synthesize
+from .playback import play_song
+from .score import score_html, show_score
+from .device import get_device, seed_everything
+from .live_plot import LossPlot
+from .progress import progress_bar
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AbcError",
+    "CorpusSummary",
+    "LossPlot",
+    "SAMPLE_RATE",
+    "TuneReport",
+    "check_tune",
+    "corpus_summary",
+    "extract_song_snippet",
+    "get_device",
+    "load_abc_files",
+    "load_training_data",
+    "parse_abc",
+    "play_song",
+    "progress_bar",
+    "save_wav",
+    "score_html",
+    "seed_everything",
+    "show_score",
+    "split_train_validation",
+    "synthesize",
+]

@@ -1,0 +1,1 @@
+"""Instructor tools of the course: release the student notebooks and autograde submissions."""

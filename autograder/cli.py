@@ -1,0 +1,114 @@
+"""`python -m autograder`: release the student notebooks, grade the submissions (Ukrainian help)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .messages import t
+
+
+_ARGPARSE_UK = {
+    "usage: ": "використання: ",
+    "positional arguments": "позиційні аргументи",
+    "options": "параметри",
+    "the following arguments are required: %s": "потрібні аргументи: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "недопустиме значення: %(value)r (можливі: %(choices)s)",
+    "unrecognized arguments: %s": "невідомі аргументи: %s",
+    "invalid %(type)s value: %(value)r": "недопустиме значення %(type)s: %(value)r",
+    "expected one argument": "потрібне одне значення",
+}
+# argparse looks its own words up through gettext at run time; these are the ones our commands show.
+argparse._ = lambda text: _ARGPARSE_UK.get(text, text)
+
+
+class UkrainianParser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: помилка: {message}\n")
+
+
+def build_parser():
+    parser = UkrainianParser(
+        prog="python -m autograder",
+        description="Інструменти викладача курсу: випуск блокнотів для студентів і автоматичне оцінювання робіт.",
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=UkrainianParser)
+    commands.required = True
+
+    release = commands.add_parser("release", add_help=False,
+                                  help="згенерувати exercises/ (версії для студентів) із solutions/",
+                                  description="Генерує блокноти для студентів у exercises/ із джерел у solutions/.")
+    release.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+    release.add_argument("assignments", nargs="*", metavar="ЗАВДАННЯ", help="які завдання (типово всі)")
+    release.add_argument("--check", action="store_true",
+                         help="лише перевірити, що exercises/ відповідає solutions/, нічого не змінюючи")
+
+    grade = commands.add_parser(
+        "grade", add_help=False,
+        help="оцінити роботи студентів",
+        description="Оцінює всі роботи з указаних файлів .ipynb, тек і zip-архівів (зокрема архіву Moodle "
+                    "«Завантажити всі роботи»). Пише до ТЕКИ: grades.csv, moodle_grades.csv, feedback/<студент>.html, "
+                    "report.html і histogram.png.")
+    grade.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+    grade.add_argument("assignment", metavar="ЗАВДАННЯ", help="pt_part1_intro або pt_part2_music_generation")
+    grade.add_argument("inputs", nargs="+", metavar="ВХІД", help="файли .ipynb, теки або zip-архіви з роботами")
+    grade.add_argument("--out", required=True, type=Path, metavar="ТЕКА", help="куди записати результати")
+    grade.add_argument("--workers", type=int, default=1, metavar="N", help="скільки робіт оцінювати одночасно (типово 1)")
+    grade.add_argument("--timeout", type=int, default=None, metavar="СЕКУНДИ",
+                       help="найбільший час на одну клітинку (типово з nbgrader_config.py або 120)")
+    grade.add_argument("--notebook-timeout", type=int, default=600, metavar="СЕКУНДИ",
+                       help="найбільший час на весь блокнот (типово 600)")
+    grade.add_argument("--memory", type=int, default=6144, metavar="МБ",
+                       help="найбільший обсяг пам'яті ядра Python студента (типово 6144)")
+    grade.add_argument("--roster", type=Path, metavar="CSV",
+                       help="список групи: CSV зі стовпцем id (і name або first_name/last_name)")
+    grade.add_argument("--id-pattern", metavar="REGEX",
+                       help="регулярний вираз з групою (?P<student>...), що виділяє ідентифікатор студента зі шляху")
+    grade.add_argument("--solutions", type=Path, default=None, metavar="ТЕКА",
+                       help="тека з джерелами завдань (nbgrader source), типово solutions/ цього репозиторію")
+    grade.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto",
+                       help="ізоляція коду студентів через bubblewrap: auto (типово; попередження, якщо немає), "
+                            "on (відмовитися без неї), off (вимкнути)")
+    return parser
+
+
+def _release(args):
+    from .release import ReleaseError, release
+
+    try:
+        result = release(args.assignments or None, check=args.check)
+    except ReleaseError as error:
+        print(f"Помилка: {error}", file=sys.stderr)
+        return 1
+    if args.check:
+        print("exercises/ відповідає solutions/." if result else "exercises/ застаріла.")
+        return 0 if result else 1
+    print(f"Оновлено файлів: {len(result)} (exercises/)." if result else "exercises/ уже актуальна.")
+    return 0
+
+
+def _grade(args):
+    from .grading import GradingError, Options, grade
+
+    options = Options(assignment=args.assignment, inputs=args.inputs, out=args.out, workers=args.workers,
+                      cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
+                      roster=args.roster, id_pattern=args.id_pattern, sandbox=args.sandbox)
+    if args.solutions is not None:
+        options.solutions = args.solutions
+    try:
+        summary = grade(options)
+    except (GradingError, FileNotFoundError, ValueError) as error:
+        print(f"Помилка: {error}", file=sys.stderr)
+        return 1
+    print(t("summary", graded=summary.count("graded"), review=summary.count("review"),
+            error=summary.count("error"), out=summary.out))
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.command == "release":
+        return _release(args)
+    return _grade(args)

@@ -1,0 +1,94 @@
+"""nbgrader course folders used by the grader (never inside the git tree).
+
+The project's `autograder/nbgrader_config.py` (stubs, IgnorePattern, timeouts) is loaded first; the grader
+then points nbgrader at its own working folder, where `source/<assignment>` is a copy of
+`solutions/<assignment>` and the gradebook lives next to it.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+PROJECT_CONFIG = Path(__file__).with_name("nbgrader_config.py")
+
+
+def ensure_tools_on_path():
+    """nbgrader runs the `alembic` command when it creates a gradebook; it sits next to this Python."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
+def project_config():
+    """The project's nbgrader configuration (an empty Config when the file is missing)."""
+    if not PROJECT_CONFIG.exists():
+        return Config()
+    loader = PyFileConfigLoader(PROJECT_CONFIG.name, path=str(PROJECT_CONFIG.parent))
+    return loader.load_config()
+
+
+def course_config(root, *, cell_timeout=None, notebook_timeout=600, kernel_name=None, ipc_dir=None):
+    """Config for an nbgrader course at `root`, with the hardened executor when `kernel_name` is given."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+
+    from .execute import SandboxedExecute
+
+    root = Path(root).resolve()
+    config = project_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.source_directory = "source"
+    config.CourseDirectory.release_directory = "release"
+    config.CourseDirectory.submitted_directory = "submitted"
+    config.CourseDirectory.autograded_directory = "autograded"
+    config.CourseDirectory.feedback_directory = "feedback"
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.OverwriteCells.add_missing_cells = True
+    if not config.IgnorePattern.get("pattern"):
+        config.IgnorePattern.pattern = r"Warning"
+    config.IgnorePattern.enabled = True
+    if cell_timeout is not None:
+        config.Execute.timeout = int(cell_timeout)
+    elif "timeout" not in config.Execute:
+        config.Execute.timeout = 120
+    if kernel_name:
+        config.Execute.kernel_name = kernel_name
+        config.SandboxedExecute.notebook_timeout = int(notebook_timeout)
+        config.Autograde.autograde_preprocessors = [
+            SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+            AssignLatePenalties, CheckCellMetadata,
+        ]
+    if ipc_dir:
+        # TCP on loopback cannot cross the sandbox's own network namespace; IPC socket files can.
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(ipc_dir) / "k")
+        config.KernelManager.connection_file = str(Path(ipc_dir) / "kernel.json")
+    return config
+
+
+def run_app(app_class, config, assignment, student=None):
+    """Run an nbgrader converter in this process; (success, log text)."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log, temp_attrs
+
+    ensure_tools_on_path()
+    coursedir = CourseDirectory(config=config)
+    with temp_attrs(coursedir, assignment_id=assignment, student_id=student or "*"):
+        app = app_class(coursedir=coursedir, config=config)
+        app.force = True
+        if hasattr(app, "create_student"):
+            app.create_student = True
+        result = capture_log(app)
+    return bool(result.get("success")), (result.get("log") or "") + (result.get("error") or "")
+
+
+def generate(root, assignment):
+    """`nbgrader generate_assignment` in the course at `root` (source already copied there)."""
+    from nbgrader.converters import GenerateAssignment
+
+    config = course_config(root)
+    return run_app(GenerateAssignment, config, assignment)

@@ -1,0 +1,46 @@
+# nbgrader configuration of the course (a traitlets config file).
+#
+# Loaded by autograder/release.py (student copies), by the grader (autograder/course.py, which then points
+# the course directory at its own working folder) and by the tests. From the command line:
+#     nbgrader validate --config=autograder/nbgrader_config.py solutions/pt_part1_intro/*.ipynb
+import os
+import tempfile
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (traitlets provides get_config)
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+# The repository itself is the course directory: the sources with solutions and hidden tests live in
+# solutions/<assignment>/, the student copies that nbgrader generates go to exercises/<assignment>/.
+c.CourseDirectory.root = str(REPOSITORY_ROOT)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.course_id = "abcrnn"
+
+# The gradebook stores every source cell, hidden tests included, so it must never land in the git tree
+# (nbgrader's default is <root>/gradebook.db). The caller may choose a file; otherwise a temporary folder.
+_gradebook = os.environ.get("ABCRNN_GRADEBOOK") or os.path.join(tempfile.gettempdir(), "abcrnn-nbgrader",
+                                                                "gradebook.db")
+os.makedirs(os.path.dirname(os.path.abspath(_gradebook)), exist_ok=True)
+c.CourseDirectory.db_url = "sqlite:///" + os.path.abspath(_gradebook)
+
+# What a student sees in place of a solution: a Ukrainian prompt and an error that says what to do.
+c.ClearSolutions.code_stub = {
+    "python": '# ВАШ КОД ТУТ\nraise NotImplementedError("Напишіть тут свій розв\'язок і видаліть цей рядок.")',
+}
+c.ClearSolutions.text_stub = "ВАША ВІДПОВІДЬ ТУТ"
+
+# nbgrader gives zero points to a test cell that writes anything to stderr; a warning from a library
+# (torch, matplotlib, music21) about the environment must not cost a student points.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning: "  # e.g. "…/module.py:12: UserWarning: …"
+
+# Colab does not enforce "deletable: false": a deleted test cell is put back and graded (instead of
+# silently getting no score).
+c.OverwriteCells.add_missing_cells = True
+
+# Seconds per cell. Under autograding (NBGRADER_EXECUTION is set) the notebooks shorten their training,
+# so this only catches endless loops in students' code.
+c.Execute.timeout = 120
+c.Execute.kernel_name = "python3"

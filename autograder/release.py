@@ -1,0 +1,193 @@
+"""Regenerate the student notebooks (exercises/) from the nbgrader sources (solutions/).
+
+`release()` runs nbgrader's generate_assignment in a temporary course folder (so the gradebook, which stores
+the solutions and hidden tests, never lands in the git tree), checks that no solution or hidden test
+survived, normalises the notebooks so that every run writes the same bytes, and writes them to
+exercises/<assignment>/. With check=True it writes nothing and only says whether exercises/ is up to date.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
+SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
+RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"
+ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
+
+# Markers of the parts of a source cell that students must never see (nbgrader's defaults).
+SECRET_REGIONS = (
+    ("### BEGIN SOLUTION", "### END SOLUTION"),
+    ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
+    ("=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ==="),
+)
+# Files nbgrader or Jupyter may leave next to a notebook that do not belong to the release.
+IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+
+
+class ReleaseError(RuntimeError):
+    """The student copies could not be generated, or a generated copy would reveal a solution."""
+
+
+def release(assignments=None, check=False):
+    """Regenerate exercises/<assignment>/ for each assignment (all of ASSIGNMENTS by default).
+
+    An assignment whose source folder does not exist yet is skipped. Returns the list of files written
+    (check=False), or, with check=True, True when exercises/ already equals a fresh release and False
+    otherwise (the stale files are printed).
+    """
+    names = list(assignments) if assignments else list(ASSIGNMENTS)
+    unknown = [name for name in names if not (SOURCE_DIRECTORY / name).is_dir() and name not in ASSIGNMENTS]
+    if unknown:
+        raise ReleaseError(f"Немає джерел завдання в solutions/: {', '.join(unknown)}.")
+    written, stale = [], []
+    for name in names:
+        source = SOURCE_DIRECTORY / name
+        if not any(source.glob("*.ipynb")):
+            continue  # not written yet
+        fresh = generate_release(name)
+        target = RELEASE_DIRECTORY / name
+        differences = compare(fresh, target)
+        if check:
+            stale.extend(differences)
+        elif differences:
+            write(fresh, target)
+            written.extend(str(target / relative) for relative in sorted(fresh))
+    if check:
+        for path in stale:
+            print(f"Застаріло: {path} (запустіть `python -m autograder release`)", file=sys.stderr)
+        return not stale
+    return written
+
+
+def generate_release(assignment):
+    """{relative path: bytes} of the student copy of `assignment`, produced by nbgrader in a temporary folder."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log, temp_attrs
+    from traitlets.config.loader import PyFileConfigLoader
+
+    with tempfile.TemporaryDirectory(prefix="abcrnn-release-") as workdir:
+        root = Path(workdir)
+        shutil.copytree(SOURCE_DIRECTORY / assignment, root / "source" / assignment,
+                        ignore=shutil.ignore_patterns(*IGNORED_NAMES))
+        config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.source_directory = "source"
+        config.CourseDirectory.release_directory = "release"
+        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+        _put_python_scripts_on_path()
+        coursedir = CourseDirectory(config=config)
+        with temp_attrs(coursedir, assignment_id=assignment):
+            app = GenerateAssignment(coursedir=coursedir, config=config)
+            app.force = True
+            app.create_assignment = True
+            result = capture_log(app)
+        if not result.get("success"):
+            raise ReleaseError(f"nbgrader не зміг створити завдання {assignment}:\n"
+                               f"{result.get('log', '')}{result.get('error', '')}")
+        released = root / "release" / assignment
+        files = {}
+        for path in sorted(released.rglob("*")):
+            if path.is_file() and not IGNORED_NAMES.intersection(path.relative_to(released).parts):
+                relative = path.relative_to(released).as_posix()
+                if path.suffix == ".ipynb":
+                    source_nb = nbformat.read(str(SOURCE_DIRECTORY / assignment / relative), as_version=4)
+                    student_nb = nbformat.read(str(path), as_version=4)
+                    assert_no_secrets(source_nb, student_nb, f"{assignment}/{relative}")
+                    files[relative] = normalised(student_nb)
+                else:
+                    files[relative] = path.read_bytes()
+        return files
+
+
+def normalised(nb):
+    """The notebook as bytes that do not depend on when or where it was generated."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        # Execution timings and similar volatile metadata written by editors.
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def secret_lines(source_nb):
+    """Lines that occur in the source only inside a solution, hidden-test or mark-scheme region."""
+    inside, outside = set(), set()
+    for cell in source_nb.cells:
+        region_end = None
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if region_end is None:
+                starts = [end for begin, end in SECRET_REGIONS if begin in stripped]
+                if starts:
+                    region_end = starts[0]
+                else:
+                    outside.add(stripped)
+            elif region_end in stripped:
+                region_end = None
+            else:
+                inside.add(stripped)
+    # Lines such as ")" or "pass" say nothing about a solution and may occur anywhere.
+    return {line for line in inside - outside if sum(ch.isalnum() for ch in line) >= 4}
+
+
+def assert_no_secrets(source_nb, student_nb, label):
+    """Raise ReleaseError when the student copy still has a marker, a solution or a hidden test."""
+    student_text = "\n".join(cell.source for cell in student_nb.cells)
+    for begin, end in SECRET_REGIONS:
+        for marker in (begin, end):
+            if marker in student_text:
+                raise ReleaseError(f"У {label} лишився маркер {marker!r}.")
+    student_lines = {line.strip() for line in student_text.splitlines()}
+    leaked = sorted(secret_lines(source_nb) & student_lines)
+    if leaked:
+        raise ReleaseError(f"У {label} лишилися рядки розв'язку або прихованих тестів: {leaked[:5]}")
+    for cell in student_nb.cells:
+        if cell.get("outputs"):
+            raise ReleaseError(f"У {label} лишилися виводи клітинок.")
+
+
+def compare(fresh, target):
+    """Paths under `target` that differ from the fresh release `fresh` (missing, changed or extra)."""
+    differences = []
+    for relative, content in fresh.items():
+        path = target / relative
+        if not path.is_file() or path.read_bytes() != content:
+            differences.append(path)
+    if target.is_dir():
+        for path in sorted(target.rglob("*")):
+            relative = path.relative_to(target)
+            if (path.is_file() and relative.as_posix() not in fresh
+                    and not IGNORED_NAMES.intersection(relative.parts)):
+                differences.append(path)
+    return differences
+
+
+def write(fresh, target):
+    """Make `target` hold exactly the files of the fresh release."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(target.rglob("*"), reverse=True):
+        relative = path.relative_to(target)
+        if path.is_file() and relative.as_posix() not in fresh and not IGNORED_NAMES.intersection(relative.parts):
+            path.unlink()
+    for relative, content in fresh.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def _put_python_scripts_on_path():
+    """nbgrader creates a gradebook by running `alembic`, which sits next to this Python."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])

@@ -1,0 +1,69 @@
+"""Load the reference solution of Part 2 from the nbgrader source notebook in solutions/.
+
+The benchmarks measure the code students are graded against, so they take it from the one place it
+lives (the answer cells of the instructor notebook) instead of keeping a second copy that could drift.
+"""
+
+import types
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PART2 = Path(__file__).resolve().parent.parent / "solutions" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"
+
+ANSWER_IDS = ("vectorize_string", "get_batch", "lstm_model", "compute_loss", "train_step", "generate_text")
+
+
+def answer_sources(path=PART2):
+    """Map each Part 2 answer cell's grade_id to its source (reference solution included)."""
+    nb = nbformat.read(str(path), as_version=4)
+    sources = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in ANSWER_IDS:
+            sources[grade_id] = cell.source
+    missing = [grade_id for grade_id in ANSWER_IDS if grade_id not in sources]
+    if missing:
+        raise RuntimeError(f"У {path} немає клітинок-відповідей: {', '.join(missing)}")
+    return sources
+
+
+def load_reference(vocab, device):
+    """Execute the reference answer cells in a fresh namespace set up the way the notebook sets it up.
+
+    The notebook's functions read the globals `char2idx`, `idx2char`, `vocab`, `device`, `model` and
+    `optimizer`; the returned namespace holds them, so callers assign `ns.model`/`ns.optimizer` there.
+    """
+    namespace = {
+        "np": np,
+        "torch": torch,
+        "nn": nn,
+        "F": F,
+        "vocab": list(vocab),
+        "char2idx": {char: index for index, char in enumerate(vocab)},
+        "idx2char": np.array(vocab),
+        "device": torch.device(device),
+    }
+    for grade_id, source in answer_sources().items():
+        exec(compile(source, f"<{grade_id}>", "exec"), namespace)
+    return _NamespaceView(namespace)
+
+
+class _NamespaceView(types.SimpleNamespace):
+    """Attribute access onto the exec namespace, writing through so the notebook's globals change too."""
+
+    def __init__(self, namespace):
+        object.__setattr__(self, "_namespace", namespace)
+
+    def __getattr__(self, name):
+        try:
+            return self._namespace[name]
+        except KeyError as error:
+            raise AttributeError(name) from error
+
+    def __setattr__(self, name, value):
+        self._namespace[name] = value

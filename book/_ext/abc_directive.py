@@ -1,0 +1,239 @@
+"""The `{abc}` directive: an ABC tune drawn as sheet music by abcjs and playable from the site itself.
+
+    ```{abc}
+    :caption: Приклад
+    :audio: false
+    X:1
+    ...
+    ```
+
+Why it is built this way:
+- The notes are drawn in the reader's browser by abcjs (npm package, copied at build time from
+  node_modules into the site's `_static/`), so the engraving matches what `abcrnn.show_score` shows
+  in Colab. The ABC text stays in a <pre> under the score: readers without JavaScript still see it.
+- The sound is rendered at build time with `abcrnn.synthesize` into a small WAV (16 kHz mono,
+  at most MAX_AUDIO_SECONDS) served by the site and played by a plain <audio controls> element:
+  no soundfont or CDN is fetched, so the page works offline.
+- Rendering is cached by a hash of the ABC text and the settings (`_build/.abc_audio/`), so a
+  rebuild does not synthesize again. Broken ABC fails the build (a warning, and the book is built with -W).
+- Pages that show sheet music (this directive, or `abcrnn.show_score` output of an executed cell)
+  load the local abcjs in <head>, synchronously, before the body's scripts run: score_html's inline
+  script then finds `window.ABCJS` and never reaches for its CDN fallback.
+"""
+
+import hashlib
+import html
+import shutil
+from pathlib import Path
+
+import numpy as np
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+AUDIO_SAMPLE_RATE = 16_000  # Hz: enough for folk melodies, and a third smaller than abcrnn's default
+MAX_AUDIO_SECONDS = 30.0  # a longer tune is cut with a fade-out: it keeps the site small
+FADE_OUT_SECONDS = 1.0
+AUDIO_DIR = "_audio"  # in the site: _build/html/_audio/<hash>.wav
+ABCJS_FILES = ("abcjs-basic-min.js", "abcjs-basic-min.js.LICENSE")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "_static"
+# Bump when the audio settings or the synthesizer's sound change, so cached WAV files are redone.
+AUDIO_CACHE_VERSION = "1"
+
+
+class abc_tune(nodes.General, nodes.Element):
+    """One tune: attributes abc (text), caption (str or ''), audio_file (name in _audio/ or None)."""
+
+
+def _audio_flag(argument):
+    value = directives.choice((argument or "").strip().lower(), ("true", "false", "yes", "no", "так", "ні"))
+    return value in ("true", "yes", "так")
+
+
+class AbcDirective(SphinxDirective):
+    has_content = True
+    required_arguments = 0
+    option_spec = {"caption": directives.unchanged, "audio": _audio_flag}
+
+    def run(self):
+        abc = "\n".join(self.content).strip()
+        if not abc:
+            raise self.error("Директива {abc} порожня: запишіть мелодію в нотації ABC у її тілі.")
+        abcrnn = _abcrnn()
+        try:
+            abcrnn.parse_abc(abc)
+        except ValueError as error:  # AbcError is a ValueError
+            raise self.error(f"Мелодію ABC не вдалося прочитати: {error}") from error
+        audio_file = None
+        if self.options.get("audio", True):
+            try:
+                audio_file = render_audio(abc, audio_cache_dir(self.env.app))
+            except ValueError as error:
+                raise self.error(f"Мелодію ABC не вдалося озвучити: {error}") from error
+        node = abc_tune(abc=abc, caption=self.options.get("caption", "").strip(), audio_file=audio_file)
+        self.set_source_info(node)
+        return [node]
+
+
+def audio_cache_dir(app):
+    # Next to the doctrees, inside _build/, so `make clean` also clears it.
+    return Path(app.doctreedir).parent / ".abc_audio"
+
+
+def audio_name(abc):
+    key = f"{AUDIO_CACHE_VERSION}|{AUDIO_SAMPLE_RATE}|{MAX_AUDIO_SECONDS}|{abc}".encode("utf-8")
+    return hashlib.sha256(key).hexdigest()[:20] + ".wav"
+
+
+def _abcrnn():
+    try:
+        import abcrnn
+    except ImportError as error:
+        raise ExtensionError(
+            "Директиві {abc} потрібен пакет курсу abcrnn: встановіть його командою `pip install -e .` "
+            f"у корені репозиторію ({error})."
+        ) from error
+    return abcrnn
+
+
+def render_audio(abc, cache_dir):
+    """Synthesize `abc` into cache_dir/<hash>.wav unless it is already there; return the file name."""
+    abcrnn = _abcrnn()
+    name = audio_name(abc)
+    path = Path(cache_dir) / name
+    if not path.is_file():
+        waveform = np.asarray(abcrnn.synthesize(abc, sample_rate=AUDIO_SAMPLE_RATE), dtype=np.float32)
+        waveform = _shorten(waveform, AUDIO_SAMPLE_RATE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")  # an interrupted build leaves no truncated WAV behind
+        abcrnn.save_wav(partial, waveform, sample_rate=AUDIO_SAMPLE_RATE)
+        partial.replace(path)
+    return name
+
+
+def _shorten(waveform, sample_rate):
+    limit = int(MAX_AUDIO_SECONDS * sample_rate)
+    if len(waveform) <= limit:
+        return waveform
+    waveform = waveform[:limit].copy()
+    fade = int(FADE_OUT_SECONDS * sample_rate)
+    waveform[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return waveform
+
+
+def visit_abc_tune_html(translator, node):
+    builder = translator.builder
+    page_uri = builder.get_target_uri(builder.current_docname)
+    parts = ['<figure class="abc-tune">']
+    parts.append('<div class="abc-tune-paper" aria-hidden="true"></div>')
+    parts.append(f'<pre class="abc-tune-source">{html.escape(node["abc"])}</pre>')
+    if node["audio_file"]:
+        _publish_audio(builder.app, node["audio_file"], node["abc"])
+        src = relative_uri(page_uri, f"{AUDIO_DIR}/{node['audio_file']}")
+        label = html.escape(f"Звучання: {node['caption']}" if node["caption"] else "Звучання мелодії")
+        parts.append(
+            f'<audio class="abc-tune-audio" controls preload="none" src="{html.escape(src)}" aria-label="{label}">'
+            "Ваш браузер не відтворює звук.</audio>"
+        )
+    if node["caption"]:
+        parts.append(f'<figcaption class="abc-tune-caption">{html.escape(node["caption"])}</figcaption>')
+    parts.append("</figure>")
+    translator.body.append("\n".join(parts))
+    raise nodes.SkipNode
+
+
+def _publish_audio(app, name, abc):
+    """Copy the cached WAV into the site (render it again if the cache was cleared meanwhile)."""
+    target = Path(app.outdir) / AUDIO_DIR / name
+    if target.is_file():
+        return
+    cache_dir = audio_cache_dir(app)
+    render_audio(abc, cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cache_dir / name, target)
+
+
+def visit_abc_tune_text(translator, node):
+    raise nodes.SkipNode  # other builders (latex, text) get nothing: a tune needs a browser
+
+
+def _node_has_scores(app, pagename, doctree):
+    if doctree is None:
+        return False
+    if any(True for _ in doctree.findall(abc_tune)):
+        return True
+    # Outputs of executed cells that called abcrnn.show_score carry this class in their raw HTML.
+    return any("abcrnn-score" in raw.astext() for raw in doctree.findall(nodes.raw))
+
+
+def add_page_assets(app, pagename, templatename, context, doctree):
+    if _node_has_scores(app, pagename, doctree):
+        # No defer/async: abcjs must be defined before the inline scripts of score_html run.
+        app.add_js_file("abcjs-basic-min.js", priority=200)
+        app.add_js_file("abc-tunes.js", priority=210, loading_method="defer")
+
+
+def static_fingerprint():
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.iterdir()):
+        digest.update(path.name.encode("utf-8") + path.read_bytes())
+    return digest.hexdigest()
+
+
+def outdated_when_static_changed(app, env, added, changed, removed):
+    """Sphinx copies static files only when it writes a page: after an edit of book/_static alone,
+    re-read one page so that the build writes it and refreshes the static files."""
+    fingerprint = static_fingerprint()
+    if getattr(env, "abcrnn_static_fingerprint", None) == fingerprint:
+        return []
+    env.abcrnn_static_fingerprint = fingerprint
+    return sorted(env.found_docs)[:1]
+
+
+def add_static_path(app):
+    app.config.html_static_path.append(str(STATIC_DIR))
+    if app.builder.format == "html":
+        check_abcjs(app)
+
+
+def abcjs_dir(app):
+    return Path(app.srcdir) / "node_modules" / "abcjs" / "dist"
+
+
+def check_abcjs(app):
+    """Fail at the start of the build, not after minutes of work, when npm has not been run."""
+    for name in ABCJS_FILES:
+        if not (abcjs_dir(app) / name).is_file():
+            raise ExtensionError(
+                f"Не знайдено {abcjs_dir(app) / name}: бібліотеку abcjs встановлює npm. "
+                "Виконайте `npm ci` у корені репозиторію (або `make book`)."
+            )
+
+
+def copy_abcjs(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    target_dir = Path(app.outdir) / "_static"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for name in ABCJS_FILES:
+        shutil.copyfile(abcjs_dir(app) / name, target_dir / name)
+
+
+def setup(app):
+    app.add_node(
+        abc_tune,
+        html=(visit_abc_tune_html, None),
+        latex=(visit_abc_tune_text, None),
+        text=(visit_abc_tune_text, None),
+        man=(visit_abc_tune_text, None),
+        texinfo=(visit_abc_tune_text, None),
+    )
+    app.add_directive("abc", AbcDirective)
+    app.add_css_file("abc-tunes.css")
+    app.connect("builder-inited", add_static_path)
+    app.connect("html-page-context", add_page_assets)
+    app.connect("env-get-outdated", outdated_when_static_changed)
+    app.connect("build-finished", copy_abcjs)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,92 @@
+"""Run an nbgrader source notebook with some answer cells swapped, and report which graded test cells pass.
+
+This mirrors nbgrader's own verdict (`nbgrader.utils.determine_grade`): a test cell fails when it has an
+error output or writes anything to stderr. It is much faster than a full `nbgrader autograde`, so the
+project's tests can try many wrong and alternative implementations.
+"""
+
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+@dataclass
+class CellOutcome:
+    passed: bool
+    message: str  # the error or stderr text, empty when the cell passed
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell["cell_type"] == "code"
+
+
+def cell_by_grade_id(nb, grade_id):
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            return cell
+    raise KeyError(f"немає клітинки з grade_id={grade_id!r}")
+
+
+@contextmanager
+def environment(**variables):
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def cell_outcome(cell):
+    problems = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "error":
+            problems.append(f"{output['ename']}: {output['evalue']}")
+        elif output["output_type"] == "stream" and output["name"] == "stderr":
+            problems.append("stderr: " + output["text"])
+    return CellOutcome(passed=not problems, message="\n".join(problems))
+
+
+def run_notebook(path, replacements=None, timeout=600, env=None):
+    """Execute the notebook at `path` with answer cells replaced; return ({grade_id: CellOutcome}, executed nb).
+
+    `replacements` maps an answer cell's grade_id to the source that replaces it (a student's answer).
+    The kernel runs in a temporary folder, with NBGRADER_EXECUTION=autograde as under real grading.
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    for grade_id, source in (replacements or {}).items():
+        cell_by_grade_id(nb, grade_id).source = source
+    variables = {"NBGRADER_EXECUTION": "autograde", **(env or {})}
+    with tempfile.TemporaryDirectory() as workdir, environment(**variables):
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": workdir}},
+        )
+        client.execute()
+    outcomes = {nbgrader_meta(cell)["grade_id"]: cell_outcome(cell) for cell in nb.cells if is_test_cell(cell)}
+    return outcomes, nb
+
+
+def failed_cells(outcomes):
+    return sorted(grade_id for grade_id, outcome in outcomes.items() if not outcome.passed)
+
+
+def solutions_path(assignment, notebook):
+    return Path(__file__).resolve().parent.parent / "solutions" / assignment / notebook

@@ -1,0 +1,150 @@
+"""Submissions built programmatically from a source notebook (never stored, so they follow the notebook)."""
+
+import copy
+import io
+import json
+import random
+import re
+import zipfile
+
+import nbformat
+
+
+def meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def reference_answers(source_nb):
+    """{answer grade_id: the reference solution, markers removed} from an nbgrader source notebook."""
+    answers = {}
+    for cell in source_nb.cells:
+        if meta(cell).get("solution") and not meta(cell).get("grade"):
+            lines = [l for l in cell.source.splitlines() if not re.search(r"###\s*(BEGIN|END) SOLUTION", l)]
+            answers[meta(cell)["grade_id"]] = "\n".join(lines)
+    return answers
+
+
+def filled(released_nb, answers):
+    """The released notebook with `answers` ({grade_id: source}) written into their answer cells."""
+    nb = copy.deepcopy(released_nb)
+    for cell in nb.cells:
+        grade_id = meta(cell).get("grade_id")
+        if grade_id in answers and meta(cell).get("solution"):
+            cell.source = answers[grade_id]
+    return nb
+
+
+def colab_roundtrip(nb, seed=0):
+    """What a rough trip through Colab does: nbgrader metadata gone, Colab metadata, widgets, outputs, extra
+    cells, shuffled order of non-answer cells, a foreign kernelspec."""
+    nb = copy.deepcopy(nb)
+    rng = random.Random(seed)
+    for cell in nb.cells:
+        cell.metadata = {"id": f"{rng.getrandbits(40):x}"}
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="output left in\n")]
+            cell.execution_count = 1
+    nb.cells.insert(1, nbformat.v4.new_code_cell("print('my scratch cell')"))
+    nb.cells.append(nbformat.v4.new_markdown_cell("Мої нотатки"))
+    rng.shuffle(nb.cells)
+    nb.metadata = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
+                   "widgets": {"application/vnd.jupyter.widget-state+json": {"abc": {"model_name": "X"}}},
+                   "accelerator": "GPU"}
+    return nb
+
+
+def delete_cells(nb, grade_ids):
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if meta(c).get("grade_id") not in set(grade_ids)]
+    return nb
+
+
+def edit_test_cells(nb, new_source="pass  # мій тест завжди проходить"):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if meta(cell).get("grade") and not meta(cell).get("solution"):
+            cell.source = new_source
+    return nb
+
+
+def to_bytes(nb, version=4):
+    if version == 3:
+        return nbformat.writes(nbformat.convert(copy.deepcopy(nb), 3), version=3).encode("utf-8")
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def moodle_zip(files):
+    """A Moodle "download all submissions" archive: {(full name, moodle id, file name): bytes}."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for (name, moodle_id, filename), data in files.items():
+            archive.writestr(f"{name}_{moodle_id}_assignsubmission_file_/{filename}", data)
+    return buffer.getvalue()
+
+
+TOY_NOTEBOOK = "PT_Part1_Intro"
+
+
+def toy_source():
+    """A small nbgrader source notebook with the course's conventions (for tests that must not depend on
+    the real notebooks' content): two answers, visible and hidden tests, points, NBGRADER_EXECUTION."""
+    def answer(grade_id, source):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": grade_id,
+                                     "schema_version": 3}
+        return cell
+
+    def test(grade_id, source, points):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": grade_id,
+                                     "points": points, "schema_version": 3}
+        return cell
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# Навчальний блокнот для тестів автооцінювача\nУсього 5 балів."),
+        nbformat.v4.new_code_cell("import os\nimport warnings\nimport torch\nFAST = bool(os.environ.get('NBGRADER_EXECUTION'))"),
+        answer("tensors", "### BEGIN SOLUTION\nvector = torch.tensor([1.0, 2.0, 3.0])\n### END SOLUTION"),
+        test("test_tensors_shape", "assert tuple(vector.shape) == (3,), 'vector має містити 3 числа'", 1),
+        answer("dense_layer", "def dense(x, w, b):\n    ### BEGIN SOLUTION\n    return x @ w + b\n    ### END SOLUTION"),
+        test("test_dense_layer_shape",
+             "torch.manual_seed(0)\n_x = torch.randn(4, 3)\n"
+             "assert dense(_x, torch.randn(3, 2), torch.zeros(2)).shape == (4, 2), 'неправильна форма виходу'", 1),
+        test("test_dense_layer_values",
+             "torch.manual_seed(1)\n_x, _w, _b = torch.randn(5, 3), torch.randn(3, 2), torch.randn(2)\n"
+             "assert dense(_x, _w, _b).dtype == torch.float32, 'тип має бути float32'\n"
+             "### BEGIN HIDDEN TESTS\n"
+             "with warnings.catch_warnings():\n"
+             "    torch.testing.assert_close(dense(_x, _w, _b), torch.addmm(_b, _x, _w), msg='значення шару неправильні')  # hidden-marker-7f3a\n"
+             "### END HIDDEN TESTS", 3),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def write_toy_solutions(root):
+    """solutions/pt_part1_intro/PT_Part1_Intro.ipynb under `root`; returns the solutions folder."""
+    folder = root / "solutions" / "pt_part1_intro"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(toy_source(), str(folder / f"{TOY_NOTEBOOK}.ipynb"))
+    return root / "solutions"
+
+
+def toy_part2_source():
+    """A tiny stand-in for Part 2 (to recognise a notebook of the other assignment)."""
+    cell = nbformat.v4.new_code_cell("def vectorize_string(text, char2idx):\n    ### BEGIN SOLUTION\n"
+                                     "    return [char2idx[c] for c in text]\n    ### END SOLUTION")
+    cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": "vectorize_string",
+                                 "schema_version": 3}
+    test = nbformat.v4.new_code_cell("assert vectorize_string('ab', {'a': 0, 'b': 1}) == [0, 1]")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                 "grade_id": "test_vectorize_string_values", "points": 1, "schema_version": 3}
+    nb = nbformat.v4.new_notebook(cells=[cell, test])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def write_toy_part2(solutions):
+    folder = solutions / "pt_part2_music_generation"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(toy_part2_source(), str(folder / "PT_Part2_Music_Generation.ipynb"))

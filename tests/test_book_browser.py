@@ -1,0 +1,436 @@
+"""The built website in a real browser (Debian's Chromium, headless, driven by Playwright).
+
+The site (`_build/html`, made by `make book`) is served on localhost by http.server in a thread.
+Every request to another host is blocked and recorded: the site must work offline.
+Without a built site or without Chromium the tests skip with a Ukrainian message, except in CI
+(env CI set), where they fail instead: there `make test` always builds the book first.
+Screenshots of key pages are kept in test-artifacts/ (git-ignored).
+"""
+
+import functools
+import html
+import io
+import json
+import os
+import re
+import threading
+import urllib.parse
+import urllib.request
+import wave
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "_build" / "html"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+COLAB_PREFIX = "https://colab.research.google.com/github/abcrnn-course/abcrnn/blob/main/"
+EXERCISE_NOTEBOOKS = (
+    "exercises/pt_part1_intro/PT_Part1_Intro",
+    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation",
+)
+# Interface strings the themes would show in English if the Ukrainian translation broke.
+ENGLISH_UI = (
+    "Search this book",
+    "previous page",
+    "next page",
+    "Color mode",
+    "Launch on",
+    "Launch interactive content",
+    "Show code cell",
+    "Hide code cell",
+    "Fullscreen mode",
+    "Download this page",
+    "Download source file",
+    "Download notebook file",
+    "Open an issue",
+    "Open issue",
+    "Source repositor",
+    "Toggle primary sidebar",
+    "Toggle secondary sidebar",
+    "Back to top",
+    "Skip to main content",
+    "On this page",
+    "Link to this heading",
+    "System Settings",
+    "Print to PDF",
+    "Search Results",
+    "Відкрийте випуск",
+)
+MAX_AUDIO_SECONDS = 31  # the {abc} directive cuts audio at 30 s (book/_ext/abc_directive.py)
+TIMEOUT_MS = 20_000
+
+
+def _skip_or_fail(message):
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def toc_docnames():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entry):
+        for key in ("parts", "chapters", "sections"):
+            for child in entry.get(key, []):
+                if "file" in child:
+                    names.append(child["file"])
+                walk(child)
+
+    walk(toc)
+    return names
+
+
+def built_pages():
+    """Site-relative paths of the pages to visit: every toc page plus search and index pages."""
+    return [f"{name}.html" for name in toc_docnames()] + ["search.html", "genindex.html"]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not (SITE / "searchindex.js").is_file():
+        _skip_or_fail("Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`.")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser(site_url):
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"Не знайдено браузер {CHROMIUM}: встановіть пакет Debian chromium.")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _skip_or_fail("Не встановлено пакет playwright (див. requirements.txt).")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class PageVisit:
+    """One browser tab that blocks and records requests to other hosts and collects JS errors."""
+
+    def __init__(self, browser, site_url):
+        self.site_url = site_url
+        self.origin = urllib.parse.urlsplit(site_url).netloc
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.page = self.context.new_page()
+        self.external_requests = []
+        self.errors = []
+        self.context.route("**/*", self._route)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+
+    def _route(self, route):
+        url = route.request.url
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc != self.origin:
+            self.external_requests.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def open(self, relative_url):
+        self.page.goto(self.site_url + relative_url, wait_until="load", timeout=TIMEOUT_MS)
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site_url):
+    visits = []
+
+    def open_visit():
+        visits.append(PageVisit(browser, site_url))
+        return visits[-1]
+
+    yield open_visit
+    for opened in visits:
+        opened.close()
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.parametrize("relative_url", built_pages())
+def test_page_loads_without_errors_or_other_hosts(visit, relative_url):
+    tab = visit()
+    page = tab.open(relative_url)
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    assert not tab.external_requests, (
+        f"Сторінка {relative_url} звертається до інших серверів (сайт має працювати без мережі): "
+        f"{tab.external_requests}"
+    )
+    assert not tab.errors, f"На сторінці {relative_url} є помилки JavaScript: {tab.errors}"
+    assert page.locator("main, article").count() > 0, f"Сторінка {relative_url} порожня"
+
+
+def _interface_texts(page):
+    """Visible text of the page plus every label-like attribute (tooltips, aria labels, placeholders)."""
+    return page.evaluate(
+        """() => {
+            const names = ["title", "aria-label", "placeholder", "data-bs-title", "data-bs-original-title", "alt"];
+            const values = [];
+            document.querySelectorAll("*").forEach((element) => {
+                names.forEach((name) => { if (element.hasAttribute(name)) values.push(element.getAttribute(name)); });
+            });
+            return [document.body.innerText, ...values].join("\\n");
+        }"""
+    )
+
+
+@pytest.mark.parametrize("relative_url", [f"{toc_docnames()[0]}.html", f"{EXERCISE_NOTEBOOKS[0]}.html", "book/02_tensors.html", "search.html"])
+def test_interface_is_ukrainian(visit, relative_url):
+    page = visit().open(relative_url)
+    assert page.get_attribute("html", "lang") == "uk", f'{relative_url}: немає <html lang="uk">'
+    placeholders = page.eval_on_selector_all("input[type=search]", "inputs => inputs.map(i => i.placeholder)")
+    assert placeholders, f"{relative_url}: немає поля пошуку"
+    for placeholder in placeholders:
+        assert re.search("[а-яіїєґ]", placeholder.lower()), f"{relative_url}: підказка поля пошуку не українською: {placeholder!r}"
+    texts = _interface_texts(page)
+    leftovers = [phrase for phrase in ENGLISH_UI if phrase.lower() in texts.lower()]
+    assert not leftovers, f"{relative_url}: в інтерфейсі лишилися англійські або хибні написи: {leftovers}"
+    if relative_url.startswith("exercises/"):
+        screenshot(page, "exercise-page")
+    elif relative_url == f"{toc_docnames()[0]}.html":
+        screenshot(page, "intro-page")
+
+
+def pages_with(css_class):
+    return [
+        str(path.relative_to(SITE))
+        for path in sorted(SITE.rglob("*.html"))
+        if "_sources" not in path.parts and f'class="{css_class}' in path.read_text(encoding="utf-8")
+    ]
+
+
+def _read_wav(data):
+    with wave.open(io.BytesIO(data)) as sound:
+        return sound.getnframes() / sound.getframerate(), sound.getnchannels()
+
+
+def test_abc_tunes_draw_scores_and_play_from_the_site(visit, site_url):
+    tune_pages = pages_with("abc-tune")
+    assert "book/07_abc_notation.html" in tune_pages, "Розділ про нотацію ABC має показувати мелодії директивою {abc}"
+    for relative_url in tune_pages:
+        tab = visit()
+        page = tab.open(relative_url)
+        figures = page.locator("figure.abc-tune")
+        count = figures.count()
+        assert count > 0
+        page.wait_for_function(
+            "n => document.querySelectorAll('figure.abc-tune .abc-tune-paper svg').length === n",
+            arg=count,
+            timeout=TIMEOUT_MS,
+        )
+        for index in range(count):
+            figure = figures.nth(index)
+            assert figure.locator(".abc-tune-paper svg .abcjs-note").count() > 0, (
+                f"{relative_url}: мелодія №{index + 1} намальована без нот"
+            )
+            audio = figure.locator("audio.abc-tune-audio")
+            if audio.count() == 0:
+                continue  # `:audio: false`
+            src = audio.evaluate("element => element.currentSrc || element.src")
+            assert src.startswith(site_url), f"{relative_url}: звук мелодії №{index + 1} не з самого сайту: {src}"
+            with urllib.request.urlopen(src, timeout=10) as response:
+                assert response.status == 200
+                data = response.read()
+            assert data[:4] == b"RIFF" and data[8:12] == b"WAVE", f"{src}: це не файл WAV"
+            seconds, channels = _read_wav(data)
+            assert 1.0 <= seconds <= MAX_AUDIO_SECONDS, f"{src}: неправдоподібна тривалість {seconds:.1f} с"
+            assert channels == 1
+            # The browser itself must be able to decode it: load the metadata and compare durations.
+            browser_seconds = audio.evaluate(
+                """element => new Promise((resolve, reject) => {
+                    element.addEventListener("loadedmetadata", () => resolve(element.duration), { once: true });
+                    element.addEventListener("error", () => reject(new Error("audio error")), { once: true });
+                    element.load();
+                })"""
+            )
+            assert abs(browser_seconds - seconds) < 0.1, f"{src}: браузер бачить {browser_seconds} с замість {seconds:.2f} с"
+        assert not tab.external_requests, f"{relative_url}: запити до інших серверів: {tab.external_requests}"
+        assert not tab.errors, f"{relative_url}: помилки JavaScript: {tab.errors}"
+        if relative_url == "book/07_abc_notation.html":
+            figures.first.scroll_into_view_if_needed()
+            screenshot(page, "abc-tune")
+
+
+def test_show_score_outputs_draw_with_the_local_abcjs(visit):
+    score_pages = pages_with("abcrnn-score")
+    if not score_pages:
+        pytest.skip("Жоден розділ не показує ноти через abcrnn.show_score у виконаній комірці.")
+    for relative_url in score_pages:
+        tab = visit()
+        page = tab.open(relative_url)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.abcrnn-score')].every(s => s.querySelector('svg'))",
+            timeout=TIMEOUT_MS,
+        )
+        assert not tab.external_requests, f"{relative_url}: abcjs завантажено не з сайту: {tab.external_requests}"
+
+
+def test_score_html_uses_the_site_abcjs_instead_of_the_cdn(visit, site_url):
+    """What a page with an abcrnn.show_score output gets: the site's abcjs in <head>, then the output.
+
+    The page is served at a made-up address of the site itself (intercepted by the test), with the
+    same <script> tag that book/_ext/abc_directive.py puts into such pages.
+    """
+    abcrnn = pytest.importorskip("abcrnn")
+    tune = "X:1\nT:Перевірка\nM:6/8\nL:1/8\nK:G\nGFG GAB|c2B A2G|\n"
+    document = (
+        '<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">'
+        '<script src="../_static/abcjs-basic-min.js"></script></head>'
+        f"<body>{abcrnn.score_html(tune)}</body></html>"
+    )
+    tab = visit()
+    tab.context.route(
+        f"{site_url}book/__score_check.html",
+        lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=document),
+    )
+    page = tab.open("book/__score_check.html")
+    page.wait_for_selector(".abcrnn-score svg", timeout=TIMEOUT_MS)
+    assert not tab.external_requests, f"score_html звернувся до CDN, хоча abcjs уже є на сторінці: {tab.external_requests}"
+    assert not tab.errors, f"Помилки JavaScript: {tab.errors}"
+
+
+@pytest.mark.parametrize("notebook", EXERCISE_NOTEBOOKS)
+def test_exercise_pages_offer_colab(visit, notebook):
+    page = visit().open(f"{notebook}.html")
+    links = page.eval_on_selector_all(
+        "a[href*='colab.research.google.com']", "links => links.map(link => link.href)"
+    )
+    assert f"{COLAB_PREFIX}{notebook}.ipynb" in links, f"{notebook}: немає кнопки «Colab» з правильною адресою, є {links}"
+
+
+class _MainText(HTMLParser):
+    """Text of the page's <main> element, without scripts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.skip, self.parts = 0, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "main" or self.depth:
+            self.depth += 1
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skip:
+            self.parts.append(data)
+
+
+def page_words(relative_url):
+    parser = _MainText()
+    parser.feed((SITE / relative_url).read_text(encoding="utf-8"))
+    return set(re.findall(r"[а-яіїєґ']+", " ".join(parser.parts).lower()))
+
+
+def test_search_finds_other_forms_of_a_ukrainian_word(visit):
+    query = "мережі"
+    other_forms = {}
+    for relative_url in built_pages():
+        words = page_words(relative_url)
+        forms = {word for word in words if word.startswith("мереж") and word != query}
+        if forms and query not in words:
+            other_forms[relative_url] = forms
+    assert other_forms, "Немає сторінки з іншою формою слова «мережа», щоб перевірити пошук"
+    tab = visit()
+    page = tab.open(f"search.html?q={urllib.parse.quote(query)}")
+    page.wait_for_selector("#search-results ul.search li", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('#search-progress') || !document.querySelector('#search-progress').innerText.includes('…')",
+        timeout=TIMEOUT_MS,
+    )
+    results = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(link => link.href)")
+    found = {urllib.parse.urlsplit(url).path.lstrip("/") for url in results}
+    assert set(other_forms) & found, (
+        f"Пошук «{query}» не знайшов жодної сторінки лише з іншими формами слова "
+        f"({ {page: sorted(forms) for page, forms in other_forms.items()} }); знайдено: {sorted(found)}"
+    )
+    screenshot(page, "search-word-forms")
+    assert not tab.errors, f"Помилки JavaScript на сторінці пошуку: {tab.errors}"
+
+
+SECRET_BLOCK = re.compile(r"BEGIN (?:SOLUTION|HIDDEN TESTS)(.*?)END (?:SOLUTION|HIDDEN TESTS)", flags=re.DOTALL)
+
+
+def solution_lines():
+    """Distinctive lines of the graded solutions and hidden tests in solutions/*/*.ipynb.
+
+    A line counts when it is long enough to be specific and does not also appear in the public part
+    of a notebook (visible tests often repeat a hidden test's setup line, and that is no secret).
+    """
+    secret, public = set(), set()
+    for notebook in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+            source = "".join(cell.get("source", []))
+            for block in SECRET_BLOCK.findall(source):
+                secret.update(line.strip() for line in block.splitlines())
+            public.update(line.strip() for line in SECRET_BLOCK.sub("", source).splitlines())
+    # Short or generic lines (`return x`, comments) also occur in honest teaching code.
+    return sorted(line for line in secret - public if len(line) >= 30 and not line.startswith("#"))
+
+
+def site_text_files():
+    return [
+        path
+        for path in sorted(SITE.rglob("*"))
+        if path.is_file() and path.suffix in (".html", ".js", ".txt", ".ipynb", ".md", ".json")
+        and not path.name.startswith(("abcjs-", "pydata-sphinx-theme", "bootstrap", "fontawesome"))
+    ]
+
+
+def test_site_holds_no_solution_or_hidden_test():
+    if not (SITE / "searchindex.js").is_file():
+        _skip_or_fail("Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`.")
+    markers = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+    lines = solution_lines()
+    leaks = []
+    for path in site_text_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        for needle in (*markers, *lines):
+            if needle in text or needle in plain:
+                leaks.append(f"{path.relative_to(SITE)}: {needle}")
+    assert not leaks, "На сайті є розв'язки оцінюваних завдань або приховані тести:\n" + "\n".join(leaks[:20])
