@@ -30,7 +30,7 @@ class UkrainianParser(argparse.ArgumentParser):
 def build_parser():
     parser = UkrainianParser(
         prog="python -m autograder",
-        description="Інструменти викладача курсу: випуск блокнотів для студентів і автоматичне оцінювання робіт.",
+        description="Інструменти викладача курсу: випуск зошитів для студентів і автоматичне оцінювання робіт.",
         add_help=False,
     )
     parser.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
@@ -39,7 +39,7 @@ def build_parser():
 
     release = commands.add_parser("release", add_help=False,
                                   help="згенерувати exercises/ (версії для студентів) із solutions/",
-                                  description="Генерує блокноти для студентів у exercises/ із джерел у solutions/.")
+                                  description="Генерує зошити для студентів у exercises/ із джерел у solutions/.")
     release.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
     release.add_argument("assignments", nargs="*", metavar="ЗАВДАННЯ", help="які завдання (типово всі)")
     release.add_argument("--check", action="store_true",
@@ -59,7 +59,7 @@ def build_parser():
     grade.add_argument("--timeout", type=int, default=None, metavar="СЕКУНДИ",
                        help="найбільший час на одну клітинку (типово з nbgrader_config.py або 120)")
     grade.add_argument("--notebook-timeout", type=int, default=600, metavar="СЕКУНДИ",
-                       help="найбільший час на весь блокнот (типово 600)")
+                       help="найбільший час на весь зошит (типово 600)")
     grade.add_argument("--memory", type=int, default=6144, metavar="МБ",
                        help="найбільший обсяг пам'яті ядра Python студента (типово 6144)")
     grade.add_argument("--roster", type=Path, metavar="CSV",

@@ -76,7 +76,10 @@ class SandboxedExecute(Execute):
         try:
             if _is_test_cell(cell):
                 self._integrity_check(index)
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if any(o.get("ename") in ("CellTimeoutError", "KeyboardInterrupt") for o in cell.get("outputs", [])):
+                RUN_REPORT["cell_timeout"] = True  # interrupted at the time limit; the next cells still run
+            return cell, resources
         except DeadKernelError:
             self._dead = t("kernel_died")
         except CellTimeoutError:

@@ -263,6 +263,8 @@ def _apply(verdict, result, test_cells):
         verdict["reasons"].append(t("runtime_tamper", names=", ".join(run["integrity"])))
     if run.get("kernel_died"):
         verdict["notes"].append(t("note_kernel_died"))
+    if run.get("cell_timeout"):
+        verdict["notes"].append(t("note_cell_timeout"))
     if run.get("out_of_time"):
         verdict["notes"].append(t("note_out_of_time"))
     if run.get("output_truncated"):

@@ -58,7 +58,7 @@ def run_nbgrader(app_class, config, assignment, student=None):
 def source_notebook(assignment):
     notebooks = sorted((REPOSITORY_ROOT / "solutions" / assignment).glob("*.ipynb"))
     if len(notebooks) != 1:
-        raise FileNotFoundError(f"solutions/{assignment} має містити рівно один ноутбук, а містить {len(notebooks)}")
+        raise FileNotFoundError(f"solutions/{assignment} має містити рівно один зошит, а містить {len(notebooks)}")
     return notebooks[0]
 
 

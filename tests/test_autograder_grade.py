@@ -120,6 +120,10 @@ def test_every_student_gets_the_expected_verdict(graded_class):
     assert "JSON" in grades["1006"]["reasons"]
     assert "assert_close" in grades["1008"]["reasons"]
     assert "set_custom_exc" in grades["1009"]["reasons"]
+    notes = {sid: " ".join(json.loads((graded_class["out"] / ".course" / "results" / "pt_part1_intro" /
+                                       f"{sid}.json").read_text(encoding="utf-8"))["notes"]) for sid in grades}
+    assert "ліміт часу" in notes["1010"] and "аварійно" in notes["1011"] and "обрізано" in notes["1014"]
+    assert "за вмістом" in notes["1003"] and "ліміт часу" not in notes["1001"]
 
 
 def test_the_sandbox_kept_student_code_in_its_folder(graded_class):

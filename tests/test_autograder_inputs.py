@@ -82,7 +82,7 @@ def test_missing_input_is_a_ukrainian_error(tmp_path):
     (b"   \n", "порожній"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "UTF-8"),
     (b"<html>not a notebook</html>", "не JSON"),
-    (b'{"name": "x"}', "не блокнотом"),
+    (b'{"name": "x"}', "не зошитом"),
 ])
 def test_broken_files_get_a_clear_reason(data, message):
     with pytest.raises(repair.SubmissionError, match=message):

@@ -30,9 +30,9 @@ def test_secret_lines_are_found_in_a_source_and_spotted_in_a_leaky_file(tmp_path
 def test_no_solution_or_hidden_test_in_exercises_or_website():
     secret = distinctive_secret_lines()
     if not secret:
-        pytest.skip("solutions/ ще не містить блокнотів")
+        pytest.skip("solutions/ ще не містить зошитів")
     files = list(files_reaching_students(REPO / "exercises", REPO / "_build" / "html"))
-    assert files, "exercises/ порожня: випустіть блокноти (python -m autograder release)"
+    assert files, "exercises/ порожня: випустіть зошити (python -m autograder release)"
     found = leaks(secret, files)
     assert found == [], "Рядки розв'язків або прихованих тестів потрапили до студентів:\n" + "\n".join(
         f"{path}: {line}" for path, line in found[:20])

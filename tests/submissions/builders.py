@@ -101,7 +101,7 @@ def toy_source():
         return cell
 
     cells = [
-        nbformat.v4.new_markdown_cell("# Навчальний блокнот для тестів автооцінювача\nУсього 5 балів."),
+        nbformat.v4.new_markdown_cell("# Навчальний зошит для тестів автооцінювача\nУсього 5 балів."),
         nbformat.v4.new_code_cell("import os\nimport warnings\nimport torch\nFAST = bool(os.environ.get('NBGRADER_EXECUTION'))"),
         answer("tensors", "### BEGIN SOLUTION\nvector = torch.tensor([1.0, 2.0, 3.0])\n### END SOLUTION"),
         test("test_tensors_shape", "assert tuple(vector.shape) == (3,), 'vector має містити 3 числа'", 1),
