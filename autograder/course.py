@@ -82,6 +82,8 @@ def run_app(app_class, config, assignment, student=None):
         app.force = True
         if hasattr(app, "create_student"):
             app.create_student = True
+        if hasattr(app, "create_assignment"):
+            app.create_assignment = True
         result = capture_log(app)
     return bool(result.get("success")), (result.get("log") or "") + (result.get("error") or "")
 

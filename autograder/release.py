@@ -6,7 +6,6 @@ survived, normalises the notebooks so that every run writes the same bytes, and 
 exercises/<assignment>/. With check=True it writes nothing and only says whether exercises/ is up to date.
 """
 
-import os
 import shutil
 import sys
 import tempfile
@@ -15,7 +14,6 @@ from pathlib import Path
 import nbformat
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
 RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"
 ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
@@ -68,29 +66,16 @@ def release(assignments=None, check=False):
 def generate_release(assignment):
     """{relative path: bytes} of the student copy of `assignment`, produced by nbgrader in a temporary folder."""
     from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log, temp_attrs
-    from traitlets.config.loader import PyFileConfigLoader
+
+    from .course import course_config, run_app
 
     with tempfile.TemporaryDirectory(prefix="abcrnn-release-") as workdir:
         root = Path(workdir)
         shutil.copytree(SOURCE_DIRECTORY / assignment, root / "source" / assignment,
                         ignore=shutil.ignore_patterns(*IGNORED_NAMES))
-        config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
-        config.CourseDirectory.root = str(root)
-        config.CourseDirectory.source_directory = "source"
-        config.CourseDirectory.release_directory = "release"
-        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-        _put_python_scripts_on_path()
-        coursedir = CourseDirectory(config=config)
-        with temp_attrs(coursedir, assignment_id=assignment):
-            app = GenerateAssignment(coursedir=coursedir, config=config)
-            app.force = True
-            app.create_assignment = True
-            result = capture_log(app)
-        if not result.get("success"):
-            raise ReleaseError(f"nbgrader не зміг створити завдання {assignment}:\n"
-                               f"{result.get('log', '')}{result.get('error', '')}")
+        succeeded, log = run_app(GenerateAssignment, course_config(root), assignment)
+        if not succeeded:
+            raise ReleaseError(f"nbgrader не зміг створити завдання {assignment}:\n{log}")
         released = root / "release" / assignment
         files = {}
         for path in sorted(released.rglob("*")):
@@ -184,10 +169,3 @@ def write(fresh, target):
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-
-
-def _put_python_scripts_on_path():
-    """nbgrader creates a gradebook by running `alembic`, which sits next to this Python."""
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])

@@ -8,7 +8,6 @@ taken from the nbgrader source notebook (benchmarks/reference.py), never from th
 
 import argparse
 import json
-import math
 import platform
 import sys
 import time

@@ -8,12 +8,10 @@ back from the gradebook.
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_FILE = REPOSITORY_ROOT / "autograder" / "nbgrader_config.py"
 
 
 class NbgraderFailed(RuntimeError):
@@ -21,38 +19,20 @@ class NbgraderFailed(RuntimeError):
 
 
 def course_config(root):
-    """The project's nbgrader configuration, pointed at the course folder `root`."""
-    from traitlets.config.loader import PyFileConfigLoader
+    """The project's nbgrader configuration, pointed at the course folder `root` (the grader's own)."""
+    from autograder.course import course_config as grader_course_config
 
-    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.source_directory = "source"
-    config.CourseDirectory.release_directory = "release"
-    config.CourseDirectory.submitted_directory = "submitted"
-    config.CourseDirectory.autograded_directory = "autograded"
-    config.CourseDirectory.feedback_directory = "feedback"
-    config.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
-    return config
+    return grader_course_config(root)
 
 
 def run_nbgrader(app_class, config, assignment, student=None):
     """Run one nbgrader converter (GenerateAssignment, Autograde...) in this process; raise when it fails."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log, temp_attrs
+    from autograder.course import run_app
 
-    scripts = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from here to create the gradebook
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
-    coursedir = CourseDirectory(config=config)
-    with temp_attrs(coursedir, assignment_id=assignment, student_id=student or "*"):
-        app = app_class(coursedir=coursedir, config=config)
-        app.force = True
-        if hasattr(app, "create_assignment"):
-            app.create_assignment = True
-        result = capture_log(app)
-    if not result.get("success"):
-        raise NbgraderFailed(f"{app_class.__name__}: {result.get('log', '')}{result.get('error', '')}")
-    return result.get("log", "")
+    succeeded, log = run_app(app_class, config, assignment, student)
+    if not succeeded:
+        raise NbgraderFailed(f"{app_class.__name__}: {log}")
+    return log
 
 
 def source_notebook(assignment):
