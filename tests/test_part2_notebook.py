@@ -108,8 +108,8 @@ def test_released_copy_is_up_to_date_and_reveals_no_answer():
     committed = git_staged_or_working_copy(RELEASED) if source_is_staged else RELEASED.read_bytes()
     assert committed == fresh, "exercises/ застарів: запустіть `python -m autograder release`"
     student_text = fresh.decode("utf-8")
-    for secret in ("batch_first=True)", "torch.multinomial", "F.cross_entropy(logits.reshape", "optimizer.zero_grad()\n    loss",
-                   "chk_count_rule", "chk_one_hot_logits(", "np.random.randint(0, last_start"):
+    for secret in ("self.lstm = nn.LSTM(embedding_dim", "torch.multinomial(probabilities", "return F.cross_entropy(logits.reshape", "optimizer.zero_grad()\n    loss",
+                   "chk_count_rule", "chk_one_hot_logits((first + 1)", "np.random.randint(0, last_start"):
         assert secret not in student_text, secret
 
 
