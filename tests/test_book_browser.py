@@ -408,8 +408,13 @@ def solution_lines():
             for block in SECRET_BLOCK.findall(source):
                 secret.update(line.strip() for line in block.splitlines())
             public.update(line.strip() for line in SECRET_BLOCK.sub("", source).splitlines())
-    # Short or generic lines (`return x`, comments) also occur in honest teaching code.
-    return sorted(line for line in secret - public if len(line) >= 30 and not line.startswith("#"))
+    # Short or generic lines (`return x`, comments) also occur in honest teaching code, and a hidden
+    # line that is part of a public one (`assert x` against `assert x, "повідомлення"`) reveals nothing.
+    public_text = "\n".join(public)
+    return sorted(
+        line for line in secret - public
+        if len(line) >= 30 and not line.startswith("#") and line not in public_text
+    )
 
 
 def site_text_files():
