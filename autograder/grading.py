@@ -367,6 +367,8 @@ def grade(options, log=None):
     if options.cell_timeout:
         limits.cell_timeout = options.cell_timeout
     limits.cpu_seconds = max(limits.cpu_seconds, 2 * options.notebook_timeout)
+    if options.workers > 1:
+        limits.threads = max(1, (os.cpu_count() or 1) // options.workers)
     hidden = {str(REPO_ROOT), str(Path(options.solutions).resolve()), str(out), str(Path.home())}
     for item in options.inputs:
         path = Path(item).resolve()

@@ -40,6 +40,7 @@ class Limits:
     cpu_seconds: int = 1200  # CPU time, a backstop for loops that ignore the interrupt
     processes: int = 256  # processes and threads of the kernel's user
     file_mb: int = 512  # largest file the kernel may write
+    threads: int = 0  # torch/OpenMP threads of one kernel; 0 keeps the library's default (all cores)
 
 
 def bubblewrap_available():
@@ -77,6 +78,14 @@ def _hideable(folder, keep):
         return False
     # Never hide a folder that holds the Python interpreter's own installation.
     return not any(_is_inside(k, folder) and k.is_relative_to("/usr") for k in keep)
+
+
+def thread_env(limits):
+    """Environment that caps a kernel's compute threads: with several workers, each kernel using every
+    core would make them fight over the same cores and grade slower than one worker."""
+    if not limits.threads:
+        return {}
+    return {name: str(limits.threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
 
 
 def _limit_args(limits):
@@ -142,6 +151,7 @@ def kernel_argv(*, scratch, ipc_dir, hidden, uid, limits, sandboxed):
            "IPYTHONDIR": f"{scratch}/.ipython", "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
     if abcrnn_root is not None and abcrnn_root not in (prefix,):
         env["PYTHONPATH"] = str(abcrnn_root)
+    env.update(thread_env(limits))
     for name, value in env.items():
         argv += ["--setenv", name, str(value)]
     # jupyter_client writes the connection file readable by root only; the kernel runs as `uid`, so a root
@@ -173,7 +183,7 @@ def install_kernelspec(kernels_dir, *, scratch, ipc_dir, hidden, uid, limits, sa
         "language": "python",
         # A signal sent to bwrap would not reach the kernel; an interrupt message does.
         "interrupt_mode": "message",
-        "env": {"NBGRADER_EXECUTION": "autograde", "PYTHONUNBUFFERED": "1"},
+        "env": {"NBGRADER_EXECUTION": "autograde", "PYTHONUNBUFFERED": "1", **thread_env(limits)},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return spec_dir

@@ -1,13 +1,17 @@
 """The lab manual's experiments, rerun around the recommended configuration with equal CPU time per run.
 
     python benchmarks/experiments.py [--budget SECONDS] [--tiny] [--out DIR]
+    python benchmarks/experiments.py --generation-only    # from the committed checkpoint, no training
 
 Training variants: hidden size 128/512/1024, learning rate 0.01/0.005/0.0005, sequence length 50/100/200
-(everything else as in the recommended configuration). Generation variants, with the centre model:
-start strings, generation lengths 300/1000/3000 and temperatures 0.5/0.8/1.0/1.2.
+(everything else as in the recommended configuration); each records train and validation loss curves and
+the quality of tunes it generates. Generation variants, with the centre model: start strings, generation
+lengths 300/1000/3000 and temperatures 0.5/0.8/1.0/1.2.
 Writes results.json, loss-curve figures and the centre model's checkpoint (checkpoint.pt) into DIR
 (benchmarks/results/experiments by default). The full run takes about an hour on a 2-core CPU;
---tiny runs a few seconds per variant to keep the script working in CI.
+--tiny runs a few seconds per variant to keep the script working in CI. --generation-only reloads
+checkpoint.pt and redoes the generation study alone, so the book's examples are reproducible without
+training.
 """
 
 import argparse
@@ -21,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
 from reference import load_reference  # noqa: E402
-from run import RECOMMENDED, held_out_loss, quality, train_for  # noqa: E402
+from run import RECOMMENDED, generate_tunes, held_out_loss, quality, train_for  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "experiments"
 
@@ -37,6 +41,7 @@ START_STRINGS = {
 }
 GENERATION_LENGTHS = [300, 1000, 3000]
 TEMPERATURES = [0.5, 0.8, 1.0, 1.2]
+VARIANT_TEMPERATURE = 0.8
 
 
 def variants():
@@ -47,6 +52,31 @@ def variants():
             if getattr(RECOMMENDED, parameter) != value:
                 name = f"{parameter}={value}"
                 yield parameter, value, dataclasses.replace(RECOMMENDED, name=name, **{parameter: value})
+
+
+def train_curve(train_losses, val_curve):
+    """Mean training loss over each interval between validation points, aligned with those points."""
+    points, previous = [], 0
+    for seconds, steps, _ in val_curve[1:]:
+        window = train_losses[previous:steps]
+        if window:
+            points.append((seconds, steps, sum(window) / len(window)))
+        previous = steps
+    return points
+
+
+def save_checkpoint(model, vocab, path):
+    torch.save({"config": dataclasses.asdict(RECOMMENDED), "vocab": vocab, "state_dict": model.state_dict()}, path)
+
+
+def load_checkpoint(path):
+    """The centre model saved by a full run, with the reference namespace built around its vocabulary."""
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    ns = load_reference(checkpoint["vocab"], "cpu")
+    config = checkpoint["config"]
+    model = ns.LSTMModel(len(checkpoint["vocab"]), config["embedding_dim"], config["hidden_size"])
+    model.load_state_dict(checkpoint["state_dict"])
+    return ns, model
 
 
 def generation_study(ns, model, tunes_per_temperature, tiny):
@@ -62,8 +92,15 @@ def generation_study(ns, model, tunes_per_temperature, tiny):
             tunes.extend(abcrnn.extract_song_snippet(text))
             if len(tunes) >= tunes_per_temperature:
                 break
-        by_temperature[str(temperature)] = {"quality": quality(tunes[:tunes_per_temperature]),
-                                            "example": tunes[0] if tunes else None}
+        tunes = tunes[:tunes_per_temperature]
+        reports = [abcrnn.check_tune(tune) for tune in tunes]
+        valid = [tune for tune, report in zip(tunes, reports) if report.ok]
+        rejected = [(tune, report.reasons) for tune, report in zip(tunes, reports) if not report.ok]
+        by_temperature[str(temperature)] = {
+            "quality": quality(tunes),
+            "example": valid[0] if valid else None,
+            "rejected_example": {"tune": rejected[0][0], "reasons": rejected[0][1]} if rejected else None,
+        }
     examples = []
     for label, start in START_STRINGS.items():
         for length in GENERATION_LENGTHS[:1] if tiny else GENERATION_LENGTHS:
@@ -78,67 +115,101 @@ def generation_study(ns, model, tunes_per_temperature, tiny):
     return {"temperature": by_temperature, "examples": examples}
 
 
+def write_example_tunes(generation, out):
+    """One valid generated tune per temperature as example_T<t>.abc, for the book's {abc} directive."""
+    for old in out.glob("example_T*.abc"):
+        old.unlink()
+    for temperature, study in generation["temperature"].items():
+        if study["example"]:
+            (out / f"example_T{temperature}.abc").write_text(study["example"] + "\n", encoding="utf-8")
+
+
 def plot_curves(runs, out):
-    """One figure per training parameter: validation loss against training time, one line per value."""
+    """One figure per training parameter: loss against training time, one colour per value
+    (solid: validation, dashed: mean training loss since the previous point)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     for parameter in TRAINING_VARIANTS:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for run in runs:
-            if run["parameter"] in (parameter, "centre"):
-                seconds = [point[0] for point in run["val_curve"]]
-                losses = [point[2] for point in run["val_curve"]]
-                value = run["config"][parameter]
-                ax.plot(seconds, losses, marker=".", label=f"{parameter} = {value}")
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        for run in sorted((r for r in runs if r["parameter"] in (parameter, "centre")),
+                          key=lambda r: r["config"][parameter]):
+            value = run["config"][parameter]
+            line, = ax.plot([p[0] for p in run["val_curve"]], [p[2] for p in run["val_curve"]],
+                            marker=".", label=f"{parameter} = {value}")
+            ax.plot([p[0] for p in run["train_curve"]], [p[2] for p in run["train_curve"]],
+                    linestyle="--", color=line.get_color(), alpha=0.6)
         ax.set_xlabel("час навчання, с")
-        ax.set_ylabel("валідаційна втрата, нат/символ")
+        ax.set_ylabel("втрата, нат/символ")
+        ax.set_title("суцільна — валідаційна, штрихова — навчальна", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend()
         fig.tight_layout()
-        fig.savefig(out / f"curves_{parameter}.png", dpi=110)
+        fig.savefig(out / f"curves_{parameter}.png", dpi=100)
         plt.close(fig)
+
+
+def train_variants(ns, train_ids, val_ids, budget, tiny):
+    """Train every variant for the same budget; return their records and the centre model."""
+    def evaluate(model):
+        return held_out_loss(ns, model, val_ids, max_windows=16 if tiny else 128)
+
+    runs, centre_model = [], None
+    for parameter, value, config in variants():
+        model, stats = train_for(ns, config, train_ids, budget, evaluate=evaluate,
+                                 evaluate_every=budget / (2 if tiny else 10))
+        tunes = generate_tunes(ns, model, 4 if tiny else 30, VARIANT_TEMPERATURE,
+                               chunk=1000 if tiny else 4000, max_chunks=2 if tiny else 15)
+        runs.append({"parameter": parameter, "value": value, "config": dataclasses.asdict(config),
+                     "parameters": sum(p.numel() for p in model.parameters()),
+                     "steps": stats["steps"], "chars_per_s": stats["chars_per_s"],
+                     "val_curve": stats["val_curve"], "train_curve": train_curve(stats["train_losses"],
+                                                                                 stats["val_curve"]),
+                     "final_val_loss": stats["val_curve"][-1][2],
+                     "best_val_loss": min(point[2] for point in stats["val_curve"]),
+                     "quality": quality(tunes)})
+        print(f"{config.name}: {stats['steps']} кроків, втрата {stats['val_curve'][-1][2]:.3f}, "
+              f"придатних мелодій {runs[-1]['quality']['valid']:.0%}", flush=True)
+        if parameter == "centre":
+            centre_model = model
+    return runs, centre_model
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Експерименти індивідуальних варіантів лабораторної роботи.")
     parser.add_argument("--budget", type=float, default=300.0, help="секунд навчання на один варіант (типово 300)")
     parser.add_argument("--tiny", action="store_true", help="кілька секунд на варіант (перевірка скрипту в CI)")
+    parser.add_argument("--generation-only", action="store_true",
+                        help="без навчання: узяти checkpoint.pt з теки результатів і повторити лише генерацію")
     parser.add_argument("--out", type=Path, default=OUT, help="тека для результатів")
     args = parser.parse_args(argv)
     budget = 2.0 if args.tiny else args.budget
     args.out.mkdir(parents=True, exist_ok=True)
+    results_path, checkpoint_path = args.out / "results.json", args.out / "checkpoint.pt"
 
-    songs = abcrnn.load_training_data()
-    train, validation = abcrnn.split_train_validation(songs)
-    vocab = sorted(set("\n\n".join(songs)))
-    ns = load_reference(vocab, "cpu")
-    train_ids = ns.vectorize_string("\n\n".join(train))
-    val_ids = ns.vectorize_string("\n\n".join(validation))
+    if args.generation_only:
+        if not (results_path.exists() and checkpoint_path.exists()):
+            parser.error(f"У {args.out} немає results.json і checkpoint.pt: спершу виконайте повний запуск.")
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        ns, centre_model = load_checkpoint(checkpoint_path)
+    else:
+        songs = abcrnn.load_training_data()
+        train, validation = abcrnn.split_train_validation(songs)
+        vocab = sorted(set("\n\n".join(songs)))
+        ns = load_reference(vocab, "cpu")
+        train_ids = ns.vectorize_string("\n\n".join(train))
+        val_ids = ns.vectorize_string("\n\n".join(validation))
+        runs, centre_model = train_variants(ns, train_ids, val_ids, budget, args.tiny)
+        save_checkpoint(centre_model, vocab, checkpoint_path)
+        results = {"budget_s": budget, "tiny": args.tiny, "torch": torch.__version__,
+                   "threads": torch.get_num_threads(), "runs": runs}
+        plot_curves(runs, args.out)
 
-    def evaluate(model):
-        return held_out_loss(ns, model, val_ids, max_windows=16 if args.tiny else 128)
-
-    runs, centre_model = [], None
-    for parameter, value, config in variants():
-        model, stats = train_for(ns, config, train_ids, budget, evaluate=evaluate,
-                                 evaluate_every=budget / (2 if args.tiny else 10))
-        runs.append({"parameter": parameter, "value": value, "config": dataclasses.asdict(config),
-                     "steps": stats["steps"], "chars_per_s": stats["chars_per_s"],
-                     "val_curve": stats["val_curve"], "final_val_loss": stats["val_curve"][-1][2]})
-        print(f"{config.name}: {stats['steps']} кроків, втрата {stats['val_curve'][-1][2]:.3f}", flush=True)
-        if parameter == "centre":
-            centre_model = model
-
-    torch.save({"config": dataclasses.asdict(RECOMMENDED), "vocab": vocab, "state_dict": centre_model.state_dict()},
-               args.out / "checkpoint.pt")
-    generation = generation_study(ns, centre_model, 4 if args.tiny else 30, args.tiny)
-    results = {"budget_s": budget, "tiny": args.tiny, "torch": torch.__version__, "runs": runs,
-               "generation": generation}
-    (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    plot_curves(runs, args.out)
+    results["generation"] = generation_study(ns, centre_model, 4 if args.tiny else 30, args.tiny)
+    results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_example_tunes(results["generation"], args.out)
     print(f"Результати записано в {args.out}")
 
 

@@ -7,6 +7,9 @@
     ...
     ```
 
+or, for a tune kept in a file (the generated examples of benchmarks/results/), `:file: path` relative
+to the page, with an empty body.
+
 Why it is built this way:
 - The notes are drawn in the reader's browser by abcjs (npm package, copied at build time from
   node_modules into the site's `_static/`), so the engraving matches what `abcrnn.show_score` shows
@@ -55,10 +58,10 @@ def _audio_flag(argument):
 class AbcDirective(SphinxDirective):
     has_content = True
     required_arguments = 0
-    option_spec = {"caption": directives.unchanged, "audio": _audio_flag}
+    option_spec = {"caption": directives.unchanged, "audio": _audio_flag, "file": directives.path}
 
     def run(self):
-        abc = "\n".join(self.content).strip()
+        abc = self._read_file() if "file" in self.options else "\n".join(self.content).strip()
         if not abc:
             raise self.error("Директива {abc} порожня: запишіть мелодію в нотації ABC у її тілі.")
         abcrnn = _abcrnn()
@@ -75,6 +78,16 @@ class AbcDirective(SphinxDirective):
         node = abc_tune(abc=abc, caption=self.options.get("caption", "").strip(), audio_file=audio_file)
         self.set_source_info(node)
         return [node]
+
+    def _read_file(self):
+        if self.content:
+            raise self.error("Директива {abc} з параметром :file: має бути без тіла.")
+        relative, absolute = self.env.relfn2path(self.options["file"])
+        self.env.note_dependency(relative)  # a new result file rebuilds the page
+        try:
+            return Path(absolute).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise self.error(f"Не вдалося прочитати файл мелодії {relative}: {error}") from error
 
 
 def audio_cache_dir(app):
