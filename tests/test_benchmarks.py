@@ -56,6 +56,19 @@ def test_quick_benchmark_models_learn(quick_results):
         assert math.isfinite(results[key]) and results[key] < uniform, f"{key} = {results[key]}"
 
 
+def test_quick_benchmark_judges_music_of_the_longer_trained_model(quick_results):
+    """Music quality comes from the recommended model trained for a second budget, at the recommended
+    temperature, and the committed full run shows the same figures for every temperature it tried."""
+    results, _ = quick_results
+    assert results["quality_model_train_s"] >= 2 * results["budget_s"]
+    assert results["quality_model_loss"] < math.log(94)
+    assert results["quality_by_temperature"][str(results["temperature"])] == results["quality_generated"]
+    committed = json.loads((BENCHMARKS / "results" / "latest.json").read_text(encoding="utf-8"))
+    assert not committed["quick"] and committed["budget_s"] == 300
+    assert str(committed["temperature"]) in committed["quality_by_temperature"]
+    assert len(committed["quality_by_temperature"]) >= 3
+
+
 def test_quick_benchmark_real_tunes_pass_the_checks(quick_results):
     """The quality checks are calibrated on real tunes: most held-out tunes must pass them."""
     results, _ = quick_results
