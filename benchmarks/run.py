@@ -3,8 +3,8 @@
     python benchmarks/run.py [--device cpu|cuda] [--quick] [--budget SECONDS]
 
 Each configuration trains for the budget (300 s). The recommended model then trains for another
-budget (10 minutes in all) and writes the tunes that the music-quality figures judge: the issue allows
-a quality model of at most 10 minutes, and bar lengths are what improves last.
+budget (10 minutes in all, the most the course's targets allow) and writes the tunes that the
+music-quality figures judge: bar lengths are what a model learns last.
 
 Prints a table and writes benchmarks/results/latest.json. The model code is the reference solution,
 taken from the nbgrader source notebook (benchmarks/reference.py), never from the student package.
