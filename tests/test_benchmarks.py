@@ -56,15 +56,17 @@ def test_quick_benchmark_models_learn(quick_results):
         assert math.isfinite(results[key]) and results[key] < uniform, f"{key} = {results[key]}"
 
 
-def test_quick_benchmark_judges_music_of_the_longer_trained_model(quick_results):
-    """Music quality comes from the recommended model trained for a second budget, at the recommended
-    temperature, and the committed full run shows the same figures for every temperature it tried."""
+def test_quick_benchmark_judges_music_of_a_model_trained_for_fixed_steps(quick_results):
+    """Music quality comes from a model of the recommended configuration trained for a fixed number of
+    steps, at the recommended temperature; the committed full run trained it within the 10 minutes the
+    course's targets allow and shows the figures for every temperature it tried."""
     results, _ = quick_results
-    assert results["quality_model_train_s"] >= 2 * results["budget_s"]
+    assert results["quality_model_steps"] == 10
     assert results["quality_model_loss"] < math.log(94)
     assert results["quality_by_temperature"][str(results["temperature"])] == results["quality_generated"]
     committed = json.loads((BENCHMARKS / "results" / "latest.json").read_text(encoding="utf-8"))
     assert not committed["quick"] and committed["budget_s"] == 300
+    assert committed["quality_model_train_s"] <= 600
     assert str(committed["temperature"]) in committed["quality_by_temperature"]
     assert len(committed["quality_by_temperature"]) >= 3
 
