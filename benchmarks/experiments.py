@@ -81,27 +81,20 @@ def load_checkpoint(path):
 
 def generation_study(ns, model, tunes_per_temperature, tiny):
     """Quality by temperature, and examples for each start string and generation length."""
-    model.eval()
     by_temperature = {}
     for temperature in TEMPERATURES:
-        tunes = []
-        for attempt in range(2 if tiny else 20):
-            abcrnn.seed_everything(1000 + attempt)
-            with torch.no_grad():
-                text = ns.generate_text(model, "X:", 1000 if tiny else 4000, temperature=temperature)
-            tunes.extend(abcrnn.extract_song_snippet(text))
-            if len(tunes) >= tunes_per_temperature:
-                break
-        tunes = tunes[:tunes_per_temperature]
+        tunes = generate_tunes(ns, model, tunes_per_temperature, temperature, chunk=1000 if tiny else 4000,
+                               max_chunks=2 if tiny else 20, seed=1000)
         reports = [abcrnn.check_tune(tune) for tune in tunes]
         valid = [tune for tune, report in zip(tunes, reports) if report.ok]
         rejected = [(tune, report.reasons) for tune, report in zip(tunes, reports) if not report.ok]
         by_temperature[str(temperature)] = {
-            "quality": quality(tunes),
+            "quality": quality(tunes, reports),
             "example": valid[0] if valid else None,
             "rejected_example": {"tune": rejected[0][0], "reasons": rejected[0][1]} if rejected else None,
         }
     examples = []
+    model.eval()
     for label, start in START_STRINGS.items():
         for length in GENERATION_LENGTHS[:1] if tiny else GENERATION_LENGTHS:
             abcrnn.seed_everything(7)

@@ -140,13 +140,16 @@ def generation_speed(ns, model, length):
     return length / elapsed
 
 
-def generate_tunes(ns, model, count, temperature, chunk=4000, max_chunks=60):
-    """Sample text from "X:" until `count` complete tunes are found (or the chunk limit is reached)."""
+def generate_tunes(ns, model, count, temperature, chunk=4000, max_chunks=60, seed=100):
+    """Sample text from "X:" until `count` complete tunes are found (or the chunk limit is reached).
+
+    Chunk i is sampled after seed_everything(seed + i), so the same model always gives the same tunes.
+    """
     model.eval()
     tunes = []
     with torch.no_grad():
         for index in range(max_chunks):
-            abcrnn.seed_everything(100 + index)
+            abcrnn.seed_everything(seed + index)
             text = ns.generate_text(model, "X:", chunk, temperature=temperature)
             tunes.extend(abcrnn.extract_song_snippet(text))
             if len(tunes) >= count:
@@ -155,9 +158,10 @@ def generate_tunes(ns, model, count, temperature, chunk=4000, max_chunks=60):
     return tunes[:count]
 
 
-def quality(tunes):
-    """Shares of tunes passing each check of abcrnn.check_tune."""
-    reports = [abcrnn.check_tune(tune) for tune in tunes]
+def quality(tunes, reports=None):
+    """Shares of tunes passing each check of abcrnn.check_tune (`reports`: their reports, if already made)."""
+    if reports is None:
+        reports = [abcrnn.check_tune(tune) for tune in tunes]
     n = max(1, len(reports))
     return {
         "tunes": len(reports),

@@ -7,8 +7,8 @@
     ...
     ```
 
-or, for a tune kept in a file (the generated examples of benchmarks/results/), `:file: path` relative
-to the page, with an empty body.
+or, for a tune kept in a file (the generated examples of benchmarks/results/), `:file: path` with an
+empty body: relative to the page, or to the book's root when it starts with `/`.
 
 Why it is built this way:
 - The notes are drawn in the reader's browser by abcjs (npm package, copied at build time from
