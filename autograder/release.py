@@ -13,17 +13,13 @@ from pathlib import Path
 
 import nbformat
 
+from . import secret_lines
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
 RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"
 ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
 
-# Markers of the parts of a source cell that students must never see (nbgrader's defaults).
-SECRET_REGIONS = (
-    ("### BEGIN SOLUTION", "### END SOLUTION"),
-    ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
-    ("=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ==="),
-)
 # Files nbgrader or Jupyter may leave next to a notebook that do not belong to the release.
 IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 
@@ -105,38 +101,14 @@ def normalised(nb):
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
-def secret_lines(source_nb):
-    """Lines that occur in the source only inside a solution, hidden-test or mark-scheme region."""
-    inside, outside = set(), set()
-    for cell in source_nb.cells:
-        region_end = None
-        for line in cell.source.splitlines():
-            stripped = line.strip()
-            if region_end is None:
-                starts = [end for begin, end in SECRET_REGIONS if begin in stripped]
-                if starts:
-                    region_end = starts[0]
-                else:
-                    outside.add(stripped)
-            elif region_end in stripped:
-                region_end = None
-            else:
-                inside.add(stripped)
-    # Lines such as ")" or "pass" say nothing about a solution and may occur anywhere.
-    return {line for line in inside - outside if sum(ch.isalnum() for ch in line) >= 4}
-
-
 def assert_no_secrets(source_nb, student_nb, label):
-    """Raise ReleaseError when the student copy still has a marker, a solution or a hidden test."""
-    student_text = "\n".join(cell.source for cell in student_nb.cells)
-    for begin, end in SECRET_REGIONS:
-        for marker in (begin, end):
-            if marker in student_text:
-                raise ReleaseError(f"У {label} лишився маркер {marker!r}.")
-    student_lines = {line.strip() for line in student_text.splitlines()}
-    leaked = sorted(secret_lines(source_nb) & student_lines)
-    if leaked:
-        raise ReleaseError(f"У {label} лишилися рядки розв'язку або прихованих тестів: {leaked[:5]}")
+    """Raise ReleaseError when the student copy still has a marker, a solution or a hidden test, or outputs."""
+    leaks = secret_lines.leaks_in_text(secret_lines.notebook_text(student_nb), secret_lines.secret_lines([source_nb]))
+    markers = [leak.line for leak in leaks if leak.line in secret_lines.MARKERS]
+    if markers:
+        raise ReleaseError(f"У {label} лишився маркер {markers[0]!r}.")
+    if leaks:
+        raise ReleaseError(f"У {label} лишилися рядки розв'язку або прихованих тестів: {[l.line for l in leaks[:5]]}")
     for cell in student_nb.cells:
         if cell.get("outputs"):
             raise ReleaseError(f"У {label} лишилися виводи клітинок.")

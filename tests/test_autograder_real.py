@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from submissions import builders
-from submissions.secrets import distinctive_secret_lines, files_reaching_students, leaks
+from autograder import secret_lines
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"pt_part1_intro": "PT_Part1_Intro", "pt_part2_music_generation": "PT_Part2_Music_Generation"}
@@ -78,5 +78,4 @@ def test_real_notebook_grades_reference_colab_wrong_and_untouched(assignment, tm
     assert own and all(float(rows["wrong"][cell]) == 0 for cell in own), rows["wrong"]
     earlier = order[:order.index(own[0])]
     assert earlier and all(float(rows["wrong"][cell]) == float(rows["good"][cell]) > 0 for cell in earlier), rows["wrong"]
-    secret = distinctive_secret_lines([source_path])
-    assert leaks(secret, files_reaching_students(out / "feedback")) == []
+    assert secret_lines.leaks_in_tree(out / "feedback", secret_lines.secret_lines([source_path])) == []

@@ -8,9 +8,7 @@ Screenshots of key pages are kept in test-artifacts/ (git-ignored).
 """
 
 import functools
-import html
 import io
-import json
 import os
 import re
 import threading
@@ -390,52 +388,3 @@ def test_search_finds_other_forms_of_a_ukrainian_word(visit):
     )
     screenshot(page, "search-word-forms")
     assert not tab.errors, f"Помилки JavaScript на сторінці пошуку: {tab.errors}"
-
-
-SECRET_BLOCK = re.compile(r"BEGIN (?:SOLUTION|HIDDEN TESTS)(.*?)END (?:SOLUTION|HIDDEN TESTS)", flags=re.DOTALL)
-
-
-def solution_lines():
-    """Distinctive lines of the graded solutions and hidden tests in solutions/*/*.ipynb.
-
-    A line counts when it is long enough to be specific and does not also appear in the public part
-    of a notebook (visible tests often repeat a hidden test's setup line, and that is no secret).
-    """
-    secret, public = set(), set()
-    for notebook in sorted((REPO / "solutions").glob("*/*.ipynb")):
-        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
-            source = "".join(cell.get("source", []))
-            for block in SECRET_BLOCK.findall(source):
-                secret.update(line.strip() for line in block.splitlines())
-            public.update(line.strip() for line in SECRET_BLOCK.sub("", source).splitlines())
-    # Short or generic lines (`return x`, comments) also occur in honest teaching code, and a hidden
-    # line that is part of a public one (`assert x` against `assert x, "повідомлення"`) reveals nothing.
-    public_text = "\n".join(public)
-    return sorted(
-        line for line in secret - public
-        if len(line) >= 30 and not line.startswith("#") and line not in public_text
-    )
-
-
-def site_text_files():
-    return [
-        path
-        for path in sorted(SITE.rglob("*"))
-        if path.is_file() and path.suffix in (".html", ".js", ".txt", ".ipynb", ".md", ".json")
-        and not path.name.startswith(("abcjs-", "pydata-sphinx-theme", "bootstrap", "fontawesome"))
-    ]
-
-
-def test_site_holds_no_solution_or_hidden_test():
-    if not (SITE / "searchindex.js").is_file():
-        _skip_or_fail("Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`.")
-    markers = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-    lines = solution_lines()
-    leaks = []
-    for path in site_text_files():
-        text = path.read_text(encoding="utf-8", errors="replace")
-        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-        for needle in (*markers, *lines):
-            if needle in text or needle in plain:
-                leaks.append(f"{path.relative_to(SITE)}: {needle}")
-    assert not leaks, "На сайті є розв'язки оцінюваних завдань або приховані тести:\n" + "\n".join(leaks[:20])

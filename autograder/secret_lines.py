@@ -1,0 +1,173 @@
+"""The one check of "secret lines": does a text students receive hold a graded solution or a hidden test?
+
+Used by the release of the exercise notebooks, the student edition (`publish`), the website's tests and
+the grader's feedback. The rule, in one place:
+
+- A **secret line** is a line of an nbgrader source notebook (solutions/) that lies inside a solution,
+  hidden-test or mark-scheme region, and that does not also occur outside those regions (a visible test
+  often repeats a hidden test's setup line: students already have it).
+- Lines are compared whole, after `normalise` (spaces collapsed, a trailing comment dropped), so a
+  secret line quoted inside a longer public line is no leak, and re-indenting a solution hides nothing.
+- A line with fewer than MIN_ALNUM letters and digits (`c = a + b`, `return x`) says nothing specific,
+  and the IDIOMS below are what the book must teach; neither counts.
+- nbgrader's region markers themselves are always a leak.
+"""
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
+
+# The parts of a source cell that students must never see (nbgrader's default markers).
+SECRET_REGIONS = (
+    ("### BEGIN SOLUTION", "### END SOLUTION"),
+    ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
+    ("=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ==="),
+)
+MARKERS = tuple(marker for region in SECRET_REGIONS for marker in region)
+MIN_ALNUM = 8
+# Lines of every PyTorch training loop: the book teaches them, so a student seeing one learns no answer.
+IDIOMS = frozenset({
+    "loss.backward()",
+    "optimizer.step()",
+    "optimizer.zero_grad()",
+    "model.train()",
+    "model.eval()",
+    "with torch.no_grad():",
+    "super().__init__()",
+})
+# Files that are not text (images, fonts, audio) are skipped; everything else is read as UTF-8.
+BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg", ".woff", ".woff2", ".ttf", ".eot", ".otf",
+                   ".mp3", ".wav", ".ogg", ".pt", ".pdf", ".zip", ".gz", ".whl", ".pickle", ".db", ".pyc"}
+_COMMENT = re.compile(r"\s#\s.*$")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    line: str  # the secret line found (or the marker)
+
+    def __str__(self):
+        return f"{self.path}: {self.line}"
+
+
+def normalise(line):
+    """A line as compared: spaces collapsed, a trailing `# comment` dropped (a comment line is kept as is)."""
+    stripped = line.strip()
+    if not stripped.startswith("#"):
+        stripped = _COMMENT.sub("", stripped)
+    return " ".join(stripped.split())
+
+
+def _regions(source):
+    """(secret lines, public lines) of one cell's source."""
+    secret, public, region_end = [], [], None
+    for line in source.splitlines():
+        if region_end is None:
+            starts = [end for begin, end in SECRET_REGIONS if begin in line]
+            if starts:
+                region_end = starts[0]
+            else:
+                public.append(line)
+        elif region_end in line:
+            region_end = None
+        else:
+            secret.append(line)
+    return secret, public
+
+
+def _cells(notebook):
+    """Cell sources of a notebook given as a path or as a parsed notebook (dict or nbformat node)."""
+    if isinstance(notebook, (str, Path)):
+        with open(notebook, encoding="utf-8") as handle:
+            notebook = json.load(handle)
+    return [("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+            for c in notebook.get("cells", [])]
+
+
+def _is_telling(line):
+    return (line and not line.startswith("#") and line not in IDIOMS
+            and sum(ch.isalnum() for ch in line) >= MIN_ALNUM)
+
+
+def secret_lines(sources=None):
+    """{normalised secret line: where it comes from} of nbgrader sources: paths or parsed notebooks
+    (default: every notebook in solutions/)."""
+    sources = sorted(SOURCE_DIRECTORY.glob("*/*.ipynb")) if sources is None else list(sources)
+    secret, public = {}, set()
+    for number, notebook in enumerate(sources):
+        origin = Path(notebook).name if isinstance(notebook, (str, Path)) else f"notebook {number + 1}"
+        for source in _cells(notebook):
+            hidden, shown = _regions(source)
+            public.update(normalise(line) for line in shown)
+            for line in hidden:
+                secret.setdefault(normalise(line), origin)
+    return {line: origin for line, origin in secret.items() if line not in public and _is_telling(line)}
+
+
+def text_lines(text, html_markup=False):
+    """The normalised lines of a text (of HTML: its text, tags removed and entities decoded)."""
+    if html_markup:
+        text = html.unescape(_TAG.sub("", text))
+    return {normalise(line) for line in text.splitlines()}
+
+
+def leaks_in_text(text, secrets, label="", html_markup=False):
+    """Leaks found in one text: each marker present, each secret line present as a whole line."""
+    found = [Leak(label, marker) for marker in MARKERS if marker in text]
+    lines = text_lines(text, html_markup)
+    found += [Leak(label, line) for line in sorted(lines & secrets.keys())]
+    if not html_markup and "<" in text and ">" in text:  # HTML inside other files (notebook outputs, JSON)
+        found += [Leak(label, line) for line in sorted((text_lines(text, True) - lines) & secrets.keys())]
+    return found
+
+
+def notebook_text(notebook):
+    """Every text of a notebook (dict or nbformat node): cell sources and textual outputs."""
+    parts = []
+    for cell in notebook.get("cells", []):
+        source = cell.get("source", "")
+        parts.append("".join(source) if isinstance(source, list) else source)
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue"):
+                if key in output:
+                    value = output[key]
+                    parts.append("".join(value) if isinstance(value, list) else str(value))
+            parts.extend("\n".join(output.get("traceback", [])).splitlines())
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith("json"):
+                    parts.append("".join(value) if isinstance(value, list) else str(value))
+    return "\n".join(parts)
+
+
+def leaks_in_file(path, secrets, label=None):
+    path = Path(path)
+    label = label or str(path)
+    if path.suffix.lower() in BINARY_SUFFIXES:
+        return []
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    if path.suffix == ".ipynb":
+        try:
+            text = notebook_text(json.loads(text))
+        except (ValueError, AttributeError):
+            pass  # not a notebook after all: checked as plain text
+    return leaks_in_text(text, secrets, label, html_markup=path.suffix.lower() in (".html", ".htm"))
+
+
+def leaks_in_tree(root, secrets=None):
+    """Every leak in every file under `root` (paths in the result are relative to it)."""
+    root = Path(root)
+    secrets = secret_lines() if secrets is None else secrets
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(root).parts:
+            found += leaks_in_file(path, secrets, label=path.relative_to(root).as_posix())
+    return found
