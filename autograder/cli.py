@@ -83,9 +83,9 @@ def _release(args):
         print(f"Помилка: {error}", file=sys.stderr)
         return 1
     if args.check:
-        print("exercises/ відповідає solutions/." if result else "exercises/ застаріла.")
-        return 0 if result else 1
-    print(f"Оновлено файлів: {len(result)} (exercises/)." if result else "exercises/ уже актуальна.")
+        print("exercises/ застаріла." if result else "exercises/ відповідає solutions/ і _config.yml.")
+        return 1 if result else 0
+    print(f"Оновлено файлів: {len(result)}." if result else "exercises/ уже актуальна.")
     return 0
 
 
