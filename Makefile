@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: book test release venv clean
+.PHONY: book test release publish venv clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,15 @@ release: $(STAMP)
 # and cached in _build/.jupyter_cache; warnings are errors.
 book: $(STAMP) node_modules/.installed release
 	CUDA_VISIBLE_DEVICES= $(VENV)/bin/jupyter-book build . --builder html --warningiserror --keep-going
+
+# The student edition: `make publish DEST=../course-public` (DRY_RUN=1 allows the placeholder address).
+# The site is rebuilt from scratch (the chapters' execution cache stays), so no file left from an older
+# build reaches students.
+publish:
+	test -n "$(DEST)" || (echo "Вкажіть теку: make publish DEST=../назва-публічного-репозиторію" >&2; exit 2)
+	rm -rf _build/html _build/.doctrees
+	$(MAKE) book
+	$(PY) -m autograder publish "$(DEST)" $(if $(DRY_RUN),--dry-run,)
 
 test: book
 	$(PY) -m pytest

@@ -58,6 +58,10 @@ class Edition:
         """Where GitHub Pages serves the site of this repository."""
         return f"https://{self.owner.lower()}.github.io/{self.name}/"
 
+    def colab_url(self, path):
+        """The address at which Colab opens the notebook `path` (relative to the repository) of this release."""
+        return f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.tag}/{path}"
+
     def install_line(self, indent=""):
         return f'{indent}%pip install -q "{self.install_spec}"'
 

@@ -24,6 +24,7 @@ import soundfile
 import yaml
 
 from abcrnn.playback import MAX_SECONDS
+from autograder import edition
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "_build" / "html"
@@ -37,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-COLAB_PREFIX = "https://colab.research.google.com/github/abcrnn-course/abcrnn/blob/main/"
+COLAB_PREFIX = edition.read().colab_url("")
 EXERCISE_NOTEBOOKS = (
     "exercises/pt_part1_intro/PT_Part1_Intro",
     "exercises/pt_part2_music_generation/PT_Part2_Music_Generation",

@@ -66,6 +66,8 @@ class AbcDirective(SphinxDirective):
             raise self.error(f"Мелодію ABC не вдалося прочитати: {error}") from error
         audio_file = None
         if self.options.get("audio", True):
+            for path in sound_code_files():  # a change to the synthesizer re-reads this page, with new sound
+                self.env.note_dependency(str(path))
             try:
                 audio_file = render_audio(abc, audio_cache_dir(self.env.app))
             except ValueError as error:
@@ -90,12 +92,17 @@ def audio_cache_dir(app):
     return Path(app.doctreedir).parent / ".abc_audio"
 
 
-def _sound_code_hash():
-    """A hash of the package code that turns ABC into sound: the cache key changes whenever it does."""
+def sound_code_files():
+    """The package files that turn ABC into sound."""
     abcrnn = _abcrnn()
+    return [Path(module.__file__) for module in (abcrnn.synth, abcrnn.playback, abcrnn.abc_parse)]
+
+
+def _sound_code_hash():
+    """A hash of the code that turns ABC into sound: the cache key changes whenever the code does."""
     digest = hashlib.sha256()
-    for module in (abcrnn.synth, abcrnn.playback, abcrnn.abc_parse):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in sound_code_files():
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
