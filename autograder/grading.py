@@ -131,6 +131,14 @@ def _prepare(submission, released, signatures, other_signatures):
     return job, _verdict(submission, "graded", reasons, notes)
 
 
+def _prepare_safely(submission, *context):
+    """_prepare, where a file shaped as nothing there foresaw is its student's error, never the end of the run."""
+    try:
+        return _prepare(submission, *context)
+    except Exception as error:
+        return None, _verdict(submission, "error", [t("unforeseen_file", error=collect.printable(repr(error))[:300])])
+
+
 def _prepare_student(submission, released, signatures, other_signatures):
     """(job or None, verdict) for a student and all their files (collect.py: `submission.others`).
 
@@ -139,7 +147,7 @@ def _prepare_student(submission, released, signatures, other_signatures):
     (or stays an error when no file can be graded). Nothing is merged and no file is silently dropped.
     """
     files = [submission, *submission.others]
-    tries = [_prepare(file, released, signatures, other_signatures) for file in files]
+    tries = [_prepare_safely(file, released, signatures, other_signatures) for file in files]
     chosen = next((i for i, (job, _) in enumerate(tries) if job), 0)
     job, verdict = tries[chosen]
     graded = files[chosen].origin

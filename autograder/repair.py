@@ -66,9 +66,22 @@ def read_submission(data):
     except Exception as error:  # nbformat raises several kinds for malformed files
         raise SubmissionError(t("bad_notebook", error=str(error)[:200]))
     for cell in notebook.cells:
-        if not isinstance(cell.get("source", ""), str):
-            cell["source"] = "".join(cell.get("source") or [])
+        _normalize_cell(cell)
     return notebook
+
+
+def _normalize_cell(cell):
+    """A cell whose source is text and whose nbgrader metadata, when kept, is a dict naming its grade_id by
+    text; other nbgrader metadata is dropped, as Colab does (the answer is then found by its content)."""
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise SubmissionError(t("bad_notebook", error=f"source: {type(source).__name__}"))
+    cell["source"] = source
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if meta is not None and not (isinstance(meta, dict) and isinstance(meta.get("grade_id", ""), str)):
+        del cell["metadata"]["nbgrader"]
 
 
 def _strip_magics(source):

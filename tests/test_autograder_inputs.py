@@ -273,6 +273,38 @@ def test_a_lone_surrogate_in_an_answer_is_that_students_error(toy):
     json.dumps(job, ensure_ascii=False).encode("utf-8")
 
 
+MALFORMED = {  # a notebook that nbformat reads, shaped in a way the grader must survive -> status
+    "a cell without source": (lambda cell: cell.pop("source"), "graded"),
+    "nbgrader metadata a string": (lambda cell: cell["metadata"].update(nbgrader="x"), "graded"),
+    "grade_id a list": (lambda cell: cell["metadata"]["nbgrader"].update(grade_id=[1]), "graded"),
+    "source a number": (lambda cell: cell.update(source=5), "error"),
+}
+
+
+@pytest.mark.parametrize("shape", list(MALFORMED))
+def test_a_strangely_shaped_notebook_is_that_students_verdict(toy, shape):
+    from autograder import grading
+
+    _, released, source = toy
+    damage, status = MALFORMED[shape]
+    raw = json.loads(builders.to_bytes(builders.filled(released, builders.reference_answers(source))))
+    damage(next(c for c in raw["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "tensors"))
+    submission = collect.Submission("s1", "x.ipynb", json.dumps(raw).encode())
+    _, verdict = grading._prepare_student(submission, released, repair.answer_signatures(source), {})
+    assert verdict["status"] == status, verdict
+
+
+def test_anything_unforeseen_in_a_file_is_that_students_error(toy, monkeypatch):
+    from autograder import grading
+
+    _, released, source = toy
+    monkeypatch.setattr(repair, "rebuild", lambda *args: 1 / 0)
+    data = builders.to_bytes(builders.filled(released, builders.reference_answers(source)))
+    job, verdict = grading._prepare_student(collect.Submission("s1", "x.ipynb", data), released,
+                                            repair.answer_signatures(source), {})
+    assert job is None and verdict["status"] == "error" and "ZeroDivisionError" in verdict["reasons"][0]
+
+
 def test_printable_and_slug_never_fail():
     assert collect.printable("a\ud800b") == "a\\ud800b" and collect.printable(os.fsdecode(b"a\xffb")) == "a\\xffb"
     assert len(collect.slug(os.fsdecode(b"\xff"))) == 8 and collect.slug("Коваль О.") == "Коваль_О"
