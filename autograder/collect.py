@@ -7,7 +7,8 @@ what is left of the file name after the notebook's own name, else the parent fol
 
 One bad file costs only its own student. A path that is not UTF-8 (a folder on disk, or a zip entry flagged
 UTF-8 whose bytes are not), an archive or entry that is encrypted, corrupt, too big or nested too deep, and
-any entry past the run's total of bytes expanded from archives (MAX_EXPANDED_BYTES) each become a Submission
+every entry from the one that would pass the run's total of bytes expanded from archives (MAX_EXPANDED_BYTES)
+on each become a Submission
 with a `problem`: that student's "error". Only what the instructor names stops the run (a missing path, an
 input zip that is no zip). An id made from bytes that are not UTF-8 carries a hash of them, so it never
 merges with another student's; origins and names are made printable.
@@ -213,7 +214,7 @@ def _read_entry(archive, info, limit, budget):
         return None, t("encrypted")
     if info.file_size > limit:
         return None, t("file_too_big", mb=limit // 2**20)
-    if info.file_size > budget.left:
+    if budget.refused or info.file_size > budget.left:  # past the cap, every later entry is refused
         budget.refused += 1
         return None, t("over_budget", mb=MAX_EXPANDED_BYTES // 2**20)
     try:

@@ -3,8 +3,10 @@
 The grading process only reads and rewrites notebooks as data; student code runs in the workers' sandboxed
 kernels. Every student ends with one verdict:
 - "graded"  (оцінено): scores from the test cells;
-- "review"  (на перевірку): graded, but something looks like an attempt to silence the tests;
-- "error"   (не оцінено): the file cannot be graded (not a notebook, another assignment...), zero points.
+- "review"  (на перевірку): graded, but something looks like an attempt to silence the tests, or the student
+  handed in other files that differ from the graded one or cannot be graded (_prepare_student);
+- "error"   (не оцінено): the file cannot be graded (not a notebook, another assignment, a broken or encrypted
+  archive, a name that is not UTF-8...), zero points. One bad file never stops the run (collect.py).
 """
 
 import json

@@ -57,10 +57,10 @@ def _class_files(released, answers):
         ("Софія Руденко", "3010", "PT_Part1_Intro (1).ipynb", LATER): correct,
         ("Віктор Мороз", "3011", "PT_Part1_Intro.ipynb"): correct,
         ("Віктор Мороз", "3011", "Copy of PT_Part1_Intro.ipynb"): correct,
-        ("Анна Поліщук", "3012", "PT_Part1_Intro.ipynb"): builders.to_bytes(huge),
         ("Максим Гнатюк", "3013", "PT_Part1_Intro.ipynb", (1980, 0, 0, 0, 0, 0)): correct,
         ("Ніна Бондар", "3014", "PT_Part1_Intro.ipynb"): notebook("def dense(x, w, b):\n    raise ValueError('\\ud800')\n"),
         ("Олег Мельник", "3015", "lab.zip"): _zip_of_notebook(correct),
+        ("Анна Поліщук", "3012", "PT_Part1_Intro.ipynb"): builders.to_bytes(huge),
     }
 
 
@@ -101,7 +101,7 @@ EXPECTED = {  # student: (total of 5, status, words of the reasons or notes)
     "3009": (0, "error", "іншого завдання"),     # the real Part 2 after Colab
     "3010": (5, "review", "різних зошитів"),     # two different notebooks: the later is graded
     "3011": (5, "graded", "копією"),             # the same bytes twice
-    "3012": (0, "error", "розпаковано"),         # past the cap on expanded bytes
+    "3012": (0, "error", "розпаковано"),         # past the cap on expanded bytes (the archive's last entry)
     "3013": (5, "graded", ""),                   # entry dated month 0
     "3014": (1, "graded", ""),                   # a lone surrogate made at run time, in a test's message
     "3015": (5, "graded", ""),                   # a good zip inside the archive
