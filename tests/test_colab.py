@@ -112,7 +112,7 @@ def prepared(notebook_path, install_spec):
 
 
 def run(notebook, km, workdir):
-    NotebookClient(notebook, km=km, timeout=600, allow_errors=True,
+    NotebookClient(notebook, km=km, timeout=120, allow_errors=True,
                    resources={"metadata": {"path": str(workdir)}}).execute()
     return notebook
 
