@@ -6,6 +6,7 @@ Four gaps, each closed here:
    (which Sphinx loads first through `locale_dirs`).
 2. sphinx-book-theme translates its buttons through its own catalog `booktheme`, with machine
    translations such as "Відкрийте випуск"; `locales/uk/LC_MESSAGES/booktheme.po` is put in front.
+   The same is done for sphinx-exercise's catalog `exercise`, which lacks "Solution".
 3. The search page translates its messages in JavaScript from `_static/translations.js`, which
    Sphinx only copies for a language it ships: we write one from the same catalogs.
 4. A few labels are written into the theme's templates without gettext (`aria-label="Main"`,
@@ -23,7 +24,8 @@ from sphinx import locale as sphinx_locale
 
 LANGUAGE = "uk"
 SPHINX_UK_DIR = Path(sphinx.__file__).parent / "locale"  # holds uk_UA/LC_MESSAGES/sphinx.mo
-THEME_CATALOG = "booktheme"
+# Extensions' catalogs that our .po files of the same name override (message by message).
+OVERRIDDEN_CATALOGS = ("booktheme", "exercise")
 
 # Exact attribute texts of the theme templates that bypass gettext, with their Ukrainian versions.
 HARD_CODED_LABELS = {
@@ -76,12 +78,13 @@ def install_catalogs(app):
         return
     # 1. Sphinx's own uk_UA catalog, behind ours (locale.init adds it as a fallback).
     sphinx_locale.init([str(SPHINX_UK_DIR)], "uk_UA")
-    # 2. Ours in front of the theme's catalog.
-    ours = CatalogTranslations(read_catalog(locales_dir(app) / f"{THEME_CATALOG}.po"))
-    theirs = sphinx_locale.translators.get(("general", THEME_CATALOG))
-    if theirs is not None:
-        ours.add_fallback(theirs)
-    sphinx_locale.translators["general", THEME_CATALOG] = ours
+    # 2. Ours in front of the theme's and the extensions' catalogs.
+    for catalog in OVERRIDDEN_CATALOGS:
+        ours = CatalogTranslations(read_catalog(locales_dir(app) / f"{catalog}.po"))
+        theirs = sphinx_locale.translators.get(("general", catalog))
+        if theirs is not None:
+            ours.add_fallback(theirs)
+        sphinx_locale.translators["general", catalog] = ours
     # 3. The search page's strings: Sphinx links translations.js only for languages it ships.
     find_shipped = getattr(app.builder, "_get_translations_js", lambda: "")
     if app.builder.format == "html" and not find_shipped():
