@@ -11,7 +11,9 @@ Four gaps, each closed here:
    Sphinx only copies for a language it ships: we write one from the same catalogs.
 4. A few labels are written into the theme's templates without gettext (`aria-label="Main"`,
    `title="Toggle primary sidebar"`, ...). They are replaced in the written pages, attribute by
-   attribute (HARD_CODED_LABELS), at the end of the build.
+   attribute (HARD_CODED_LABELS), at the end of the build. sphinx-togglebutton's script writes one
+   into every solution's button (`aria-label="Toggle hidden content"`): the copied script is patched
+   the same way (HARD_CODED_SCRIPT_LABELS).
 """
 
 import gettext
@@ -37,6 +39,12 @@ HARD_CODED_LABELS = {
     'aria-label="Toggle secondary sidebar"': 'aria-label="Показати чи сховати зміст сторінки"',
     'alt="Colab logo"': 'alt="Логотип Colab"',
     'alt="Binder logo"': 'alt="Логотип Binder"',
+}
+
+
+# The same for scripts copied into _static/: {file name: {English text: Ukrainian text}}.
+HARD_CODED_SCRIPT_LABELS = {
+    "togglebutton.js": {'aria-label="Toggle hidden content"': 'aria-label="Показати чи сховати вміст"'},
 }
 
 
@@ -124,6 +132,15 @@ def translate_hard_coded_labels(app, exception):
             new_text = new_text.replace(english, ukrainian)
         if new_text != text:
             page.write_text(new_text, encoding="utf-8")
+    for name, labels in HARD_CODED_SCRIPT_LABELS.items():
+        script = Path(app.outdir) / "_static" / name
+        if script.is_file():
+            text = script.read_text(encoding="utf-8")
+            new_text = text
+            for english, ukrainian in labels.items():
+                new_text = new_text.replace(english, ukrainian)
+            if new_text != text:
+                script.write_text(new_text, encoding="utf-8")
 
 
 def setup(app):
