@@ -3,7 +3,8 @@
 The terms, their banned variants and the contexts where a variant is right live in
 book/terminology.yml (the glossary shows them as a table). Scanned: the book's chapters (book/*.md, all
 of their text: prose, code comments, strings), the exercise notebooks (markdown cells, and comments and
-string literals of code cells) and README.md.
+string literals of code cells), README.md and the grader's feedback texts (string literals of
+autograder/messages.py).
 
 Occurrences in files that are not the book's are edited by whoever owns those files; until they are,
 each is listed once in PENDING below, per file and term, with its count. The test fails on any
@@ -37,6 +38,7 @@ PENDING = {
         "fair-comparison": 1,
     },
     "README.md": {"dense-layer": 1, "software-package": 9},
+    "autograder/messages.py": {"software-package": 1},
 }
 # Decimal points in the notebooks' prose, waiting for the same edit: {file: count}.
 PENDING_DECIMALS = {
@@ -87,6 +89,9 @@ def student_texts():
     readme = REPO / "README.md"
     if readme.is_file():
         texts.append(("README.md", readme.read_text(encoding="utf-8")))
+    messages = REPO / "autograder" / "messages.py"
+    if messages.is_file():
+        texts.append(("autograder/messages.py", code_text(messages.read_text(encoding="utf-8"))))
     return texts
 
 
