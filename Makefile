@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: book test release venv clean
+.PHONY: book test release publish venv colab-env clean
 
 venv: $(STAMP)
 
@@ -19,6 +19,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
+
+# A second environment with Google Colab's versions of what the course touches (tests/colab/README.md):
+# tests install the student edition there and run both notebooks in its IPython 7.34 kernel.
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
+
+colab-env: $(COLAB_STAMP)
+
+$(COLAB_STAMP): tests/colab/pip-freeze.txt tests/colab/packages.txt
+	rm -rf $(COLAB_VENV)
+	$(PYTHON) -m venv $(COLAB_VENV)
+	# setuptools is left free: the stand-in torch 2.13 needs a newer one than Colab's torch 2.11 does.
+	grep -v -e " @ " -e "^#" -e "^setuptools==" tests/colab/pip-freeze.txt > $(COLAB_VENV)/constraints.txt
+	$(COLAB_VENV)/bin/pip install --quiet -c $(COLAB_VENV)/constraints.txt pip
+	$(COLAB_VENV)/bin/pip install --quiet -c $(COLAB_VENV)/constraints.txt "$(TORCH_SPEC)"
+	$(COLAB_VENV)/bin/pip install --quiet -c $(COLAB_VENV)/constraints.txt -r tests/colab/packages.txt
+	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
@@ -32,7 +49,16 @@ release: $(STAMP)
 book: $(STAMP) node_modules/.installed release
 	CUDA_VISIBLE_DEVICES= $(VENV)/bin/jupyter-book build . --builder html --warningiserror --keep-going
 
-test: book
+# The student edition: `make publish DEST=../course-public` (DRY_RUN=1 allows the placeholder address).
+# The site is rebuilt from scratch (the chapters' execution cache stays), so no file left from an older
+# build reaches students.
+publish:
+	test -n "$(DEST)" || (echo "Вкажіть теку: make publish DEST=../назва-публічного-репозиторію" >&2; exit 2)
+	rm -rf _build/html _build/.doctrees
+	$(MAKE) book
+	$(PY) -m autograder publish "$(DEST)" $(if $(DRY_RUN),--dry-run,)
+
+test: book colab-env
 	$(PY) -m pytest
 
 clean:

@@ -16,19 +16,31 @@ from .corpus import (
 from .abc_text import extract_song_snippet
 from .tune_check import TuneReport, check_tune
 from .synth import SAMPLE_RATE, save_wav, synthesize
-from .playback import play_song
+from .playback import TunePlayer, play_song
 from .score import score_html, show_score
 from .device import get_device, seed_everything
 from .live_plot import LossPlot
 from .progress import progress_bar
+from .submission import report_notebook_size
 
-__version__ = "0.1.0"
+
+def _version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("abcrnn")  # the student edition's release tag, stamped by `python -m autograder publish`
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "AbcError",
     "CorpusSummary",
     "LossPlot",
     "SAMPLE_RATE",
+    "TunePlayer",
     "TuneReport",
     "check_tune",
     "corpus_summary",
@@ -39,6 +51,7 @@ __all__ = [
     "parse_abc",
     "play_song",
     "progress_bar",
+    "report_notebook_size",
     "save_wav",
     "score_html",
     "seed_everything",

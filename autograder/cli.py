@@ -45,6 +45,20 @@ def build_parser():
     release.add_argument("--check", action="store_true",
                          help="лише перевірити, що exercises/ відповідає solutions/, нічого не змінюючи")
 
+    publish = commands.add_parser(
+        "publish", add_help=False,
+        help="записати видання для студентів (сайт, зошити, пакет) у теку публічного репозиторію",
+        description="Записує в ТЕКУ видання курсу для студентів: зібраний сайт (docs/, для GitHub Pages), зошити "
+                    "exercises/, пакет abcrnn, README і LICENSE, без розв'язків і прихованих тестів. Адресу "
+                    "публічного репозиторію і тег випуску бере з _config.yml (repository.url, repository.branch). "
+                    "Сайт має бути зібраний (`make book`); `make publish DEST=ТЕКА` робить обидва кроки.")
+    publish.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+    publish.add_argument("dest", type=Path, metavar="ТЕКА", help="порожня тека або клон публічного репозиторію")
+    publish.add_argument("--dry-run", action="store_true",
+                         help="пробний запуск: дозволити адресу-заглушку з _config.yml (такий випуск не публікують)")
+    publish.add_argument("--site", type=Path, default=None, metavar="ТЕКА",
+                         help="зібраний сайт (типово _build/html цього репозиторію)")
+
     grade = commands.add_parser(
         "grade", add_help=False,
         help="оцінити роботи студентів",
@@ -83,9 +97,27 @@ def _release(args):
         print(f"Помилка: {error}", file=sys.stderr)
         return 1
     if args.check:
-        print("exercises/ відповідає solutions/." if result else "exercises/ застаріла.")
-        return 0 if result else 1
-    print(f"Оновлено файлів: {len(result)} (exercises/)." if result else "exercises/ уже актуальна.")
+        print("exercises/ застаріла." if result else "exercises/ відповідає solutions/ і _config.yml.")
+        return 1 if result else 0
+    print(f"Оновлено файлів: {len(result)}." if result else "exercises/ уже актуальна.")
+    return 0
+
+
+def _publish(args):
+    from .publish import SITE, PublishError, publish
+
+    try:
+        done = publish(args.dest, site=args.site or SITE, dry_run=args.dry_run)
+    except PublishError as error:
+        print(f"Помилка: {error}", file=sys.stderr)
+        return 1
+    print(f"Видання {done.edition.tag} для студентів записано в {done.dest}: файлів {done.files}, "
+          f"{done.bytes / 1e6:.1f} МБ; розв'язків і прихованих тестів у ньому немає.")
+    if done.dry_run:
+        print("Це пробний запуск: не публікуйте його, доки в _config.yml адреса-заглушка.")
+    else:
+        print(f"Далі: cd {done.dest} && git add -A && git commit -m \"{done.edition.tag}\" && git tag {done.edition.tag} "
+              f"&& git push origin HEAD --tags; сайт: {done.edition.site_url} (GitHub Pages з теки /docs).")
     return 0
 
 
@@ -109,6 +141,5 @@ def _grade(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if args.command == "release":
-        return _release(args)
-    return _grade(args)
+    commands = {"release": _release, "publish": _publish, "grade": _grade}
+    return commands[args.command](args)

@@ -3,8 +3,10 @@
 The grading process only reads and rewrites notebooks as data; student code runs in the workers' sandboxed
 kernels. Every student ends with one verdict:
 - "graded"  (оцінено): scores from the test cells;
-- "review"  (на перевірку): graded, but something looks like an attempt to silence the tests;
-- "error"   (не оцінено): the file cannot be graded (not a notebook, another assignment...), zero points.
+- "review"  (на перевірку): graded, but something looks like an attempt to silence the tests, or the student
+  handed in other files that differ from the graded one or cannot be graded (_prepare_student);
+- "error"   (не оцінено): the file cannot be graded (not a notebook, another assignment, a broken or encrypted
+  archive, a name that is not UTF-8...), zero points. One bad file never stops the run (collect.py).
 """
 
 import json
@@ -110,13 +112,13 @@ def _prepare(submission, released, signatures, other_signatures):
         return None, _verdict(submission, "error", [submission.problem])
     try:
         notebook = repair.read_submission(submission.data)
+        other = repair.other_assignment(notebook, signatures, other_signatures)
+        if other:
+            raise repair.SubmissionError(t("other_assignment", other=other))
+        rebuilt = repair.rebuild(released, notebook, signatures)
+        repair.refuse_unwritable(rebuilt.answers)
     except repair.SubmissionError as error:
         return None, _verdict(submission, "error", [str(error)])
-    if repair.looks_like(notebook, signatures) == 0:
-        for other, other_sig in other_signatures.items():
-            if repair.looks_like(notebook, other_sig) > 0:
-                return None, _verdict(submission, "error", [t("other_assignment", other=other)])
-    rebuilt = repair.rebuild(released, notebook, signatures)
     if not rebuilt.answers:
         return None, _verdict(submission, "error", [t("no_answers")])
     reasons = []
@@ -129,6 +131,44 @@ def _prepare(submission, released, signatures, other_signatures):
         notes.append(t("answers_missing", cells=", ".join(rebuilt.missing)))
     job = {"student_id": submission.student_id, "notebook": nbformat.writes(rebuilt.notebook)}
     return job, _verdict(submission, "graded", reasons, notes)
+
+
+def _prepare_safely(submission, *context):
+    """_prepare, where a file shaped as nothing there foresaw is its student's error, never the end of the run."""
+    try:
+        return _prepare(submission, *context)
+    except Exception as error:
+        return None, _verdict(submission, "error", [t("unforeseen_file", error=collect.printable(repr(error))[:300])])
+
+
+def _prepare_student(submission, released, signatures, other_signatures):
+    """(job or None, verdict) for a student and all their files (collect.py: `submission.others`).
+
+    The latest file that can be graded is graded. Another file whose answers are the same is noted; one whose
+    answers differ, or that cannot be graded, is a reason naming both files, so the student goes to review
+    (or stays an error when no file can be graded). Nothing is merged and no file is silently dropped.
+    """
+    files = [submission, *submission.others]
+    tries = [_prepare_safely(file, released, signatures, other_signatures) for file in files]
+    chosen = next((i for i, (job, _) in enumerate(tries) if job), 0)
+    job, verdict = tries[chosen]
+    graded = files[chosen].origin
+    for file, (other_job, other_verdict) in zip(files, tries):
+        if file is files[chosen]:
+            continue
+        if not other_job:
+            verdict["reasons"].append(t("other_file_failed", origin=file.origin,
+                                        reason=" ".join(other_verdict["reasons"])))
+        elif job and other_job["notebook"] == job["notebook"]:
+            verdict["notes"].append(t("same_answers", origin=file.origin, graded=graded))
+        else:
+            verdict["reasons"].append(t("different_answers", origin=file.origin, graded=graded))
+    if chosen:  # collect's notes about the student's files sit on the first one
+        verdict["notes"][:0] = submission.notes
+        verdict["name"] = verdict["name"] or submission.name
+    if job and verdict["reasons"]:
+        verdict["status"] = "review"
+    return job, verdict
 
 
 def _run_workers(jobs, settings, n_workers, hard_limit, log_dir, log):
@@ -358,7 +398,7 @@ def grade(options, log=None):
 
     verdicts, jobs = {}, []
     for submission in submissions:
-        job, verdict = _prepare(submission, released, signatures, other_signatures)
+        job, verdict = _prepare_student(submission, released, signatures, other_signatures)
         verdicts[submission.student_id] = verdict
         if job:
             jobs.append(job)

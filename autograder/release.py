@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import secret_lines
+from . import edition, secret_lines
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
@@ -29,34 +29,50 @@ class ReleaseError(RuntimeError):
 
 
 def release(assignments=None, check=False):
-    """Regenerate exercises/<assignment>/ for each assignment (all of ASSIGNMENTS by default).
+    """Bring the sources' install line in step with _config.yml, then regenerate exercises/<assignment>/ for
+    each assignment (all of ASSIGNMENTS by default); an assignment without a source notebook is skipped.
 
-    An assignment whose source folder does not exist yet is skipped. Returns the list of files written
-    (check=False), or, with check=True, True when exercises/ already equals a fresh release and False
-    otherwise (the stale files are printed).
+    Returns the paths that differed from a fresh release: written, or with check=True only listed (and
+    printed): an empty list means everything is up to date.
     """
     names = list(assignments) if assignments else list(ASSIGNMENTS)
     unknown = [name for name in names if not (SOURCE_DIRECTORY / name).is_dir() and name not in ASSIGNMENTS]
     if unknown:
         raise ReleaseError(f"Немає джерел завдання в solutions/: {', '.join(unknown)}.")
-    written, stale = [], []
+    try:
+        current = edition.read()
+    except edition.EditionError as error:
+        raise ReleaseError(str(error)) from error
+    differing = []
     for name in names:
-        source = SOURCE_DIRECTORY / name
-        if not any(source.glob("*.ipynb")):
-            continue  # not written yet
+        sources = sorted((SOURCE_DIRECTORY / name).glob("*.ipynb"))
+        stale_sources = [path for path in sources if sync_install_line(path, current, check)]
+        differing += stale_sources
+        if not sources or (check and stale_sources):
+            continue  # with check, a stale source makes a stale release: nothing more to compare
         fresh = generate_release(name)
         target = RELEASE_DIRECTORY / name
         differences = compare(fresh, target)
-        if check:
-            stale.extend(differences)
-        elif differences:
+        differing += differences
+        if differences and not check:
             write(fresh, target)
-            written.extend(str(target / relative) for relative in sorted(fresh))
     if check:
-        for path in stale:
+        for path in differing:
             print(f"Застаріло: {path} (запустіть `python -m autograder release`)", file=sys.stderr)
-        return not stale
-    return written
+    return differing
+
+
+def sync_install_line(path, current, check=False):
+    """Point the install line of the source notebook at `path` to the current edition; True if it differed."""
+    notebook = nbformat.read(str(path), as_version=4)
+    changed = False
+    for cell in notebook.cells:
+        updated = edition.with_install_line(cell.source, current) if cell.cell_type == "code" else None
+        if updated is not None and updated != cell.source:
+            cell.source, changed = updated, True
+    if changed and not check:
+        Path(path).write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+    return changed
 
 
 def generate_release(assignment):

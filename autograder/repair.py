@@ -4,7 +4,8 @@ Colab strips nbgrader's cell metadata, students reorder, delete, duplicate and e
 that gets graded is always a fresh copy of the released one; only the student's answer cells are copied in,
 found by their nbgrader grade_id when Colab kept it, else by the names the answer defines
 (`def compute_loss`, `class LSTMModel`, `tensor_a = ...`). Test cells always come from the release (nbgrader
-then restores their hidden part from the gradebook).
+then restores their hidden part from the gradebook). An answer that UTF-8 cannot write (a lone surrogate such as
+the JSON escape "\\ud800") makes the file ungradable, before it reaches anything that writes it.
 """
 
 import ast
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from .collect import has_surrogates
 from .messages import t
 
 
@@ -64,9 +66,22 @@ def read_submission(data):
     except Exception as error:  # nbformat raises several kinds for malformed files
         raise SubmissionError(t("bad_notebook", error=str(error)[:200]))
     for cell in notebook.cells:
-        if not isinstance(cell.get("source", ""), str):
-            cell["source"] = "".join(cell.get("source") or [])
+        _normalize_cell(cell)
     return notebook
+
+
+def _normalize_cell(cell):
+    """A cell whose source is text and whose nbgrader metadata, when kept, is a dict naming its grade_id by
+    text; other nbgrader metadata is dropped, as Colab does (the answer is then found by its content)."""
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise SubmissionError(t("bad_notebook", error=f"source: {type(source).__name__}"))
+    cell["source"] = source
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if meta is not None and not (isinstance(meta, dict) and isinstance(meta.get("grade_id", ""), str)):
+        del cell["metadata"]["nbgrader"]
 
 
 def _strip_magics(source):
@@ -152,6 +167,13 @@ def rebuild(released, submission, signatures):
     return Rebuilt(fresh, {g: s for g, (_, s) in found.items()}, matched_by, missing)
 
 
+def refuse_unwritable(answers):
+    """SubmissionError when an answer ({grade_id: source}) holds text that UTF-8 cannot encode."""
+    unwritable = [grade_id for grade_id, source in answers.items() if has_surrogates(source)]
+    if unwritable:
+        raise SubmissionError(t("bad_characters", cells=", ".join(unwritable)))
+
+
 def looks_like(notebook, signatures):
     """How many of an assignment's answers this notebook seems to contain (by grade_id or defined names)."""
     ids = {nbgrader_meta(c).get("grade_id") for c in notebook.cells}
@@ -160,3 +182,19 @@ def looks_like(notebook, signatures):
         if cell.get("cell_type") == "code":
             names |= defined_names(cell.source)
     return sum(1 for grade_id, expected in signatures.items() if grade_id in ids or (expected and expected <= names))
+
+
+def other_assignment(notebook, signatures, other_signatures):
+    """The name of the other assignment this notebook is, or None: one whose answers it holds a larger share of
+    than of this assignment's (`signatures`). Common names (`model`, `history`) make a notebook of one part
+    look a little like the other, so a share, not a mere match, decides."""
+    best, best_share = None, _share(notebook, signatures)
+    for name, other in other_signatures.items():
+        share = _share(notebook, other)
+        if share > best_share:
+            best, best_share = name, share
+    return best
+
+
+def _share(notebook, signatures):
+    return looks_like(notebook, signatures) / len(signatures) if signatures else 0.0

@@ -9,7 +9,7 @@ the grader's feedback. The rule, in one place:
 - Lines are compared whole, after `normalise` (spaces collapsed, a trailing comment dropped), so a
   secret line quoted inside a longer public line is no leak, and re-indenting a solution hides nothing.
 - A line with fewer than MIN_ALNUM letters and digits (`c = a + b`, `return x`) says nothing specific,
-  and the IDIOMS below are what the book must teach; neither counts.
+  an import names only a library, and the IDIOMS below are what the book must teach; none of them counts.
 - nbgrader's region markers themselves are always a leak.
 """
 
@@ -90,8 +90,11 @@ def _cells(notebook):
             for c in notebook.get("cells", [])]
 
 
+_IMPORT = re.compile(r"^(?:import [\w., ]+|from [\w.]+ import [\w., ()*]+)$")
+
+
 def _is_telling(line):
-    return (line and not line.startswith("#") and line not in IDIOMS
+    return (line and not line.startswith("#") and line not in IDIOMS and not _IMPORT.match(line)
             and sum(ch.isalnum() for ch in line) >= MIN_ALNUM)
 
 

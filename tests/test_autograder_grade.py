@@ -4,7 +4,6 @@ Uses the toy assignment from tests/submissions (fast, and independent of the rea
 test_autograder_real.py does the same with the course's real notebooks.
 """
 
-import csv
 import json
 import os
 import subprocess
@@ -16,22 +15,15 @@ import pytest
 
 from autograder import sandbox
 from submissions import builders
-from submissions.toy_course import released_toy
+from submissions.toy_course import CORRECT_DENSE, WRONG_DENSE, read_grades, released_toy
 
 REPO = Path(__file__).resolve().parent.parent
-CORRECT_DENSE = "def dense(x, w, b):\n    return x @ w + b\n"
-WRONG_DENSE = "def dense(x, w, b):\n    return x @ w\n"
 
 
 def run_grade(*args):
     return subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=600,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
-
-
-def read_grades(out):
-    with open(out / "grades.csv", encoding="utf-8") as handle:
-        return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@ Fast: nothing here executes a notebook."""
 
 import io
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,6 +15,7 @@ from submissions import builders
 from submissions.toy_course import released_toy
 
 NOTEBOOK = "PT_Part1_Intro"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +29,8 @@ def toy(tmp_path_factory):
     ("petrenko_PT_Part1_Intro.ipynb", ("petrenko", "")),
     ("Copy of PT_Part1_Intro - koval.ipynb", ("koval", "")),
     ("koval/Copy of PT_Part1_Intro (2).ipynb", ("koval", "")),
+    ("petrenko_PT_Part1_Intro/PT_Part1_Intro.ipynb", ("petrenko", "")),  # a zip named like the notebook
+    ("PT_Part1_Intro/PT_Part1_Intro.ipynb", ("PT_Part1_Intro", "")),
     ("PT_Part1_Intro.ipynb", (None, "")),
 ])
 def test_student_id_from_moodle_folders_and_colab_names(path, expected):
@@ -36,7 +41,7 @@ def test_custom_id_pattern():
     assert collect.student_from_path("group1/s042-lab.ipynb", NOTEBOOK, r"(?P<student>s\d+)-lab") == ("s042", "")
 
 
-def test_collect_zip_folders_nested_zip_and_keeps_latest_copy(tmp_path):
+def test_collect_zip_folders_nested_zip_and_latest_copy_first(tmp_path):
     good = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as archive:
@@ -54,7 +59,7 @@ def test_collect_zip_folders_nested_zip_and_keeps_latest_copy(tmp_path):
     by_id = {s.student_id: s for s in found}
     assert sorted(by_id) == ["1", "2", "koval"]
     assert by_id["1"].data == good and by_id["1"].name == "A B"
-    assert any("найновіший" in note for note in by_id["1"].notes)
+    assert [other.data for other in by_id["1"].others] == [b"old"]  # kept for the grader to judge, not dropped
     assert by_id["2"].data == good
     assert warnings == []
 
@@ -75,6 +80,234 @@ def test_roster_maps_moodle_names_and_warns_about_strangers(tmp_path):
 def test_missing_input_is_a_ukrainian_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="Не знайдено"):
         collect.collect([tmp_path / "nope.zip"], NOTEBOOK)
+
+
+# Bad inputs: each costs its own student an "error" (or "review"), never the whole run.
+
+GOOD = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+LATER = (2025, 3, 2, 12, 0, 0)
+
+
+def _by_id(inputs, **options):
+    found, warnings = collect.collect(inputs, NOTEBOOK, **options)
+    for submission in found:  # whatever the grader writes about a student must be UTF-8
+        json.dumps([submission.student_id, submission.origin, submission.name], ensure_ascii=False).encode("utf-8")
+    return {s.student_id: s for s in found}, warnings
+
+
+def test_folder_names_not_utf8_are_those_students_errors(tmp_path):
+    folders = ["koval", os.fsdecode(b"koval\xff"), os.fsdecode(b"\xc2\xb2\xe2\xe0\xed_7_assignsubmission_file_")]
+    for folder in folders:  # the last: a Moodle folder whose name was written in cp1251
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "PT_Part1_Intro.ipynb").write_bytes(GOOD)
+    by_id, warnings = _by_id([tmp_path])
+    assert by_id["koval"].problem is None and not by_id["koval"].others
+    assert "UTF-8" in by_id["7"].problem
+    (bad,) = [s for sid, s in by_id.items() if sid not in ("koval", "7")]
+    assert bad.student_id.startswith("koval-") and "UTF-8" in bad.problem  # never merged with koval
+    assert "koval\\xff" in bad.origin and collect.slug(os.fsdecode(b"koval\xff")) == bad.student_id
+    assert warnings == []
+
+
+@pytest.mark.parametrize("zip64", [False, True])
+def test_zip_names_flagged_utf8_that_are_not_are_those_students_errors(tmp_path, monkeypatch, zip64):
+    mark = builders.NOT_UTF8_MARKER
+    inner = builders.not_utf8_names(builders.zip_bytes({f"{mark}/PT_Part1_Intro.ipynb": GOOD}))
+    if zip64:  # zipfile writes zip64 end records past this many entries
+        monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)
+    data = builders.not_utf8_names(builders.moodle_zip({
+        ("A B", "1", "PT_Part1_Intro.ipynb"): GOOD,
+        (f"C{mark}", "2", "PT_Part1_Intro.ipynb"): GOOD,
+        ("E F", "3", "work.zip"): inner,
+        ("G H", "4", "PT_Part1_Intro.ipynb"): GOOD,
+    }))
+    assert (b"PK\x06\x07" in data) == zip64
+    (tmp_path / "moodle.zip").write_bytes(data)
+    by_id, _ = _by_id([tmp_path / "moodle.zip"])
+    assert sorted(by_id) == ["1", "2", "3", "4"]
+    assert by_id["1"].problem is None and by_id["4"].problem is None and by_id["1"].data == GOOD
+    assert "UTF-8" in by_id["2"].problem and "UTF-8" in by_id["3"].problem
+    assert "C\\xff\\xfe\\xff\\xfe_2" in by_id["2"].origin
+
+
+def _notebook_zip(method=zipfile.ZIP_DEFLATED):
+    return builders.zip_bytes({"PT_Part1_Intro.ipynb": GOOD + b" " * 300}, method)
+
+
+def _unknown_method(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        at = archive.start_dir + 10  # the compression method of the first central directory entry
+    return data[:at] + (99).to_bytes(2, "little") + data[at + 2:]
+
+
+BROKEN_ZIPS = {  # a student's zip -> words of that student's reason
+    "encrypted": (lambda: builders.encrypted(_notebook_zip()), "паролем"),
+    "not a zip": (lambda: b"PK\x03\x04 not really a zip", "пошкоджено"),
+    "deflate damaged": (lambda: builders.damaged_entry(_notebook_zip(), "PT_Part1_Intro.ipynb"), "пошкоджено"),
+    "CRC wrong": (lambda: builders.damaged_entry(_notebook_zip(zipfile.ZIP_STORED), "PT_Part1_Intro.ipynb"),
+                  "BadZipFile"),
+    "truncated": (lambda: _notebook_zip()[:-40], "пошкоджено"),
+    "unknown method": (lambda: _unknown_method(_notebook_zip()), "NotImplementedError"),
+    "nested too deep": (lambda: builders.zip_bytes({"a.zip": builders.zip_bytes({"b.zip": _notebook_zip()})}),
+                        "глибоко"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_ZIPS))
+def test_a_broken_zip_of_one_student_is_that_students_error(tmp_path, kind):
+    make, words = BROKEN_ZIPS[kind]
+    (tmp_path / "moodle.zip").write_bytes(builders.moodle_zip({
+        ("A B", "1", "PT_Part1_Intro.ipynb"): GOOD, ("C D", "2", "work.zip"): make(), ("E F", "3", "lab.zip"): _notebook_zip(),
+    }))
+    by_id, _ = _by_id([tmp_path / "moodle.zip"])
+    assert sorted(by_id) == ["1", "2", "3"]
+    assert by_id["1"].data == GOOD and by_id["3"].data.startswith(GOOD) and by_id["3"].problem is None
+    assert by_id["2"].data is None and words in by_id["2"].problem, by_id["2"].problem
+
+
+def test_a_broken_zip_in_a_folder_is_its_students_error(tmp_path):
+    (tmp_path / "koval_PT_Part1_Intro.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "petrenko_PT_Part1_Intro.zip").write_bytes(_notebook_zip())
+    by_id, _ = _by_id([tmp_path])
+    assert "пошкоджено" in by_id["koval"].problem and by_id["petrenko"].problem is None
+
+
+def test_a_zip_entry_with_an_impossible_date_is_read(tmp_path):
+    (tmp_path / "moodle.zip").write_bytes(builders.moodle_zip({("A B", "1", "PT_Part1_Intro.ipynb", (1980, 0, 0, 0, 0, 0)): GOOD}))
+    by_id, _ = _by_id([tmp_path / "moodle.zip"])
+    assert by_id["1"].data == GOOD and by_id["1"].modified is None
+
+
+def test_bytes_expanded_from_archives_are_capped_per_run(tmp_path, monkeypatch):
+    assert collect.MAX_EXPANDED_BYTES >= 300 * 5 * 2**20  # a Moodle archive of a real class fits
+    monkeypatch.setattr(collect, "MAX_EXPANDED_BYTES", 2000)
+    big = GOOD + b" " * 3000
+    (tmp_path / "moodle.zip").write_bytes(builders.moodle_zip({
+        ("A B", "1", "PT_Part1_Intro.ipynb"): GOOD, ("C D", "2", "PT_Part1_Intro.ipynb"): big,
+        ("E F", "3", "work.zip"): builders.zip_bytes({"PT_Part1_Intro.ipynb": GOOD}),
+        ("G H", "4", "PT_Part1_Intro.ipynb"): GOOD,
+    }))
+    (tmp_path / "loose").mkdir()  # files outside archives are not counted
+    (tmp_path / "loose" / "koval_PT_Part1_Intro.ipynb").write_bytes(big)
+    by_id, warnings = _by_id([tmp_path / "moodle.zip", tmp_path / "loose"])
+    assert [sid for sid, s in sorted(by_id.items()) if s.problem] == ["2", "3", "4"]  # past the cap: all the rest
+    assert all("розпаковано" in by_id[sid].problem for sid in "234") and by_id["koval"].data == big
+    assert len(warnings) == 1 and "УВАГА" in warnings[0] and "ще 3 " in warnings[0]
+
+
+def test_one_entry_over_the_size_limit_is_that_students_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(collect, "MAX_NOTEBOOK_BYTES", 1000)
+    (tmp_path / "moodle.zip").write_bytes(builders.moodle_zip({
+        ("A B", "1", "PT_Part1_Intro.ipynb"): GOOD, ("C D", "2", "PT_Part1_Intro.ipynb"): GOOD + b" " * 3000}))
+    by_id, _ = _by_id([tmp_path / "moodle.zip"])
+    assert by_id["1"].problem is None and "завеликий" in by_id["2"].problem
+
+
+def test_identical_files_count_once_and_different_ones_are_all_kept(tmp_path):
+    other = GOOD.replace(b'"metadata": {}', b'"metadata": {"x": 1}')
+    (tmp_path / "moodle.zip").write_bytes(builders.moodle_zip({
+        ("A B", "1", "PT_Part1_Intro.ipynb"): GOOD, ("A B", "1", "PT_Part1_Intro (1).ipynb"): GOOD,
+        ("C D", "2", "PT_Part1_Intro.ipynb"): GOOD, ("C D", "2", "PT_Part1_Intro (1).ipynb", LATER): other,
+    }))
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "2_PT_Part1_Intro.ipynb").write_bytes(GOOD)  # the same student again, by mail
+    by_id, _ = _by_id([tmp_path / "moodle.zip", tmp_path / "mail"])
+    assert by_id["1"].others == [] and any("копією" in note for note in by_id["1"].notes)
+    two = by_id["2"]
+    assert [two.data, *[o.data for o in two.others]] == [GOOD, other]  # the mail file is the newest
+    assert any("копією" in note for note in two.notes)
+
+
+def _toy_files(toy):
+    _, released, source = toy
+    answers = builders.reference_answers(source)
+    good = builders.filled(released, answers)
+    return {
+        "correct": builders.to_bytes(good),
+        "correct after Colab": builders.to_bytes(builders.colab_roundtrip(good)),
+        "wrong": builders.to_bytes(builders.filled(released, {**answers, "dense_layer": "def dense(x, w, b):\n    return x\n"})),
+        "not JSON": b"<html>",
+    }
+
+
+@pytest.mark.parametrize("latest, older, status, graded, words", [
+    ("correct", "correct after Colab", "graded", "latest", "ті самі відповіді"),
+    ("correct", "wrong", "review", "latest", "різних зошитів"),
+    ("correct", "not JSON", "review", "latest", "не вдалося оцінити"),
+    ("not JSON", "correct", "review", "older", "не вдалося оцінити"),
+    ("not JSON", "not JSON", "error", None, "не вдалося оцінити"),
+])
+def test_several_files_of_one_student_are_flagged_never_merged(toy, latest, older, status, graded, words):
+    from autograder import grading
+
+    _, released, source = toy
+    files = _toy_files(toy)
+    first = collect.Submission("s1", "latest.ipynb", files[latest], "Ім'я")
+    first.others = [collect.Submission("s1", "older.ipynb", files[older])]
+    job, verdict = grading._prepare_student(first, released, repair.answer_signatures(source), {})
+    assert verdict["status"] == status and verdict["name"] == "Ім'я"
+    said = " ".join(verdict["reasons"] + verdict["notes"])
+    assert words in said and ("latest.ipynb" if graded == "older" else "older.ipynb") in said, said
+    if graded:
+        assert verdict["origin"] == f"{graded}.ipynb" and job
+    else:
+        assert job is None
+
+
+def test_a_lone_surrogate_in_an_answer_is_that_students_error(toy):
+    from autograder import grading
+
+    _, released, source = toy
+    answers = builders.reference_answers(source)
+    signatures = repair.answer_signatures(source)
+    in_answer = builders.filled(released, {**answers, "dense_layer": answers["dense_layer"] + "  # LONE_SURROGATE"})
+    data = builders.with_lone_surrogate(builders.to_bytes(in_answer))
+    job, verdict = grading._prepare(collect.Submission("s1", "x.ipynb", data), released, signatures, {})
+    assert job is None and verdict["status"] == "error" and "dense_layer" in verdict["reasons"][0]
+    json.dumps(verdict, ensure_ascii=False).encode("utf-8")
+    elsewhere = builders.filled(released, answers)
+    elsewhere.cells.append(nbformat.v4.new_markdown_cell("LONE_SURROGATE"))  # not copied into the graded notebook
+    data = builders.with_lone_surrogate(builders.to_bytes(elsewhere))
+    job, verdict = grading._prepare(collect.Submission("s2", "y.ipynb", data), released, signatures, {})
+    assert verdict["status"] == "graded"
+    json.dumps(job, ensure_ascii=False).encode("utf-8")
+
+
+MALFORMED = {  # a notebook that nbformat reads, shaped in a way the grader must survive -> status
+    "a cell without source": (lambda cell: cell.pop("source"), "graded"),
+    "nbgrader metadata a string": (lambda cell: cell["metadata"].update(nbgrader="x"), "graded"),
+    "grade_id a list": (lambda cell: cell["metadata"]["nbgrader"].update(grade_id=[1]), "graded"),
+    "source a number": (lambda cell: cell.update(source=5), "error"),
+}
+
+
+@pytest.mark.parametrize("shape", list(MALFORMED))
+def test_a_strangely_shaped_notebook_is_that_students_verdict(toy, shape):
+    from autograder import grading
+
+    _, released, source = toy
+    damage, status = MALFORMED[shape]
+    raw = json.loads(builders.to_bytes(builders.filled(released, builders.reference_answers(source))))
+    damage(next(c for c in raw["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "tensors"))
+    submission = collect.Submission("s1", "x.ipynb", json.dumps(raw).encode())
+    _, verdict = grading._prepare_student(submission, released, repair.answer_signatures(source), {})
+    assert verdict["status"] == status, verdict
+
+
+def test_anything_unforeseen_in_a_file_is_that_students_error(toy, monkeypatch):
+    from autograder import grading
+
+    _, released, source = toy
+    monkeypatch.setattr(repair, "rebuild", lambda *args: 1 / 0)
+    data = builders.to_bytes(builders.filled(released, builders.reference_answers(source)))
+    job, verdict = grading._prepare_student(collect.Submission("s1", "x.ipynb", data), released,
+                                            repair.answer_signatures(source), {})
+    assert job is None and verdict["status"] == "error" and "ZeroDivisionError" in verdict["reasons"][0]
+
+
+def test_printable_and_slug_never_fail():
+    assert collect.printable("a\ud800b") == "a\\ud800b" and collect.printable(os.fsdecode(b"a\xffb")) == "a\\xffb"
+    assert len(collect.slug(os.fsdecode(b"\xff"))) == 8 and collect.slug("Коваль О.") == "Коваль_О"
 
 
 @pytest.mark.parametrize("data, message", [
@@ -148,6 +381,31 @@ def test_other_assignment_is_recognised(toy):
     part2 = builders.toy_part2_source()
     assert repair.looks_like(part2, repair.answer_signatures(source)) == 0
     assert repair.looks_like(part2, repair.answer_signatures(part2)) == 1
+
+
+REAL = {"pt_part1_intro": "PT_Part1_Intro", "pt_part2_music_generation": "PT_Part2_Music_Generation"}
+
+
+def _real(folder, assignment):
+    return nbformat.read(str(REPO / folder / assignment / f"{REAL[assignment]}.ipynb"), as_version=4)
+
+
+@pytest.mark.parametrize("graded, handed_in", [(a, b) for a in REAL for b in REAL if a != b])
+def test_the_other_real_assignment_is_an_error_also_after_colab(graded, handed_in):
+    """Common names (`model`, `history`) make the real Part 2 look a little like Part 1: not enough to grade it."""
+    from autograder import grading
+
+    signatures = {a: repair.answer_signatures(_real("solutions", a)) for a in REAL}
+    others = {a: s for a, s in signatures.items() if a != graded}
+    theirs, ours = _real("exercises", handed_in), _real("exercises", graded)
+    filled = builders.filled(theirs, builders.reference_answers(_real("solutions", handed_in)))
+    for notebook in (theirs, builders.colab_roundtrip(theirs), builders.colab_roundtrip(filled, seed=2)):
+        job, verdict = grading._prepare(collect.Submission("s", "x.ipynb", builders.to_bytes(notebook)), ours,
+                                        signatures[graded], others)
+        assert job is None and verdict["status"] == "error" and handed_in in verdict["reasons"][0]
+    own = builders.filled(ours, builders.reference_answers(_real("solutions", graded)))
+    for notebook in (ours, builders.colab_roundtrip(ours), builders.colab_roundtrip(own, seed=2)):
+        assert repair.other_assignment(notebook, signatures[graded], others) is None
 
 
 @pytest.mark.parametrize("code", [

@@ -187,9 +187,9 @@ def test_search_stemmer_is_the_same_in_javascript():
 SHORT_TUNE = "X:1\nT:Коротка\nM:6/8\nL:1/8\nK:G\nGFG GAB|c2B A2G|\n"
 
 
-def test_abc_audio_is_cached_by_the_tune_text(tmp_path):
+def test_abc_audio_is_cached_by_the_tune_text_and_the_sound_code(tmp_path, monkeypatch):
     pytest.importorskip("abcrnn")
-    import wave
+    import soundfile
 
     directive = _load_extension("abc_directive")
     name = directive.render_audio(SHORT_TUNE, tmp_path)
@@ -198,20 +198,24 @@ def test_abc_audio_is_cached_by_the_tune_text(tmp_path):
     assert directive.render_audio(SHORT_TUNE, tmp_path) == name, "Та сама мелодія — той самий файл"
     assert path.stat().st_mtime_ns == first_write, "Звук мелодії, що вже є в кеші, не має синтезуватися знову"
     assert directive.render_audio(SHORT_TUNE.replace("c2B", "d2B"), tmp_path) != name, "Інша мелодія — інший файл"
-    with wave.open(str(path)) as sound:
-        assert (sound.getnchannels(), sound.getframerate()) == (1, directive.AUDIO_SAMPLE_RATE)
-        assert 1.0 < sound.getnframes() / sound.getframerate() < 10.0
+    monkeypatch.setattr(directive, "_sound_code_hash", lambda: "a changed synthesizer")
+    assert directive.audio_name(SHORT_TUNE) != name, "Після зміни синтезатора кеш звуку має оновитися"
+    with soundfile.SoundFile(str(path)) as sound:
+        assert (sound.format, sound.channels) == ("MP3", 1)
+        assert 1.0 < sound.frames / sound.samplerate < 10.0
 
 
 def test_abc_audio_of_a_long_tune_is_cut(tmp_path):
     pytest.importorskip("abcrnn")
-    import wave
+    import soundfile
+
+    from abcrnn.playback import MAX_SECONDS
 
     directive = _load_extension("abc_directive")
     long_tune = "X:1\nT:Довга\nM:4/4\nL:1/4\nQ:1/4=60\nK:C\n" + "C D E F|G A B c|" * 20 + "\n"
-    with wave.open(str(tmp_path / directive.render_audio(long_tune, tmp_path))) as sound:
-        seconds = sound.getnframes() / sound.getframerate()
-    assert seconds == pytest.approx(directive.MAX_AUDIO_SECONDS, abs=0.01), "Звук довгої мелодії обрізається, щоб сайт був невеликим"
+    with soundfile.SoundFile(str(tmp_path / directive.render_audio(long_tune, tmp_path))) as sound:
+        seconds = sound.frames / sound.samplerate
+    assert seconds == pytest.approx(MAX_SECONDS, abs=0.35), "Звук довгої мелодії обрізається, щоб сайт був невеликим"
 
 
 def _build_tiny_book(tmp_path, page):

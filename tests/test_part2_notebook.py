@@ -79,14 +79,6 @@ def test_stated_points_match_the_test_cells():
         assert re.search(rf"### Завдання \d+\. `{name}` \({expected} бал", "\n".join(c.source for c in source_nb().cells))
 
 
-def test_first_code_cell_installs_abcrnn_from_the_configured_repository():
-    first_code = next(cell for cell in source_nb().cells if cell.cell_type == "code")
-    url = re.search(r"^\s*url:\s*(\S+)", (REPOSITORY_ROOT / "_config.yml").read_text(encoding="utf-8"), re.M)
-    assert url, "_config.yml has no repository.url"
-    assert "import abcrnn" in first_code.source
-    assert f'%pip install -q "git+{url.group(1)}"' in first_code.source
-
-
 def test_nbgrader_validate_accepts_the_source(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", "validate", f"--config={REPOSITORY_ROOT / 'autograder/nbgrader_config.py'}",

@@ -1,35 +1,52 @@
-"""abcrnn.play_song: a player for every good tune, a Ukrainian message (and no exception) for a bad one."""
+"""abcrnn.play_song: a compact MP3 player for every good tune, a Ukrainian message (and no exception) for a bad one."""
 
+import base64
 import io
 import re
-import wave
 
 import numpy as np
 import pytest
-from IPython.display import Audio
+import soundfile
 
-from abcrnn import AbcError, SAMPLE_RATE, check_tune, load_training_data, play_song, synthesize
+from abcrnn import AbcError, SAMPLE_RATE, TunePlayer, check_tune, load_training_data, play_song, synthesize
+from abcrnn.playback import MAX_SECONDS, clip
 
 GOOD = "X:1\nT:Test\nM:6/8\nL:1/8\nK:D\n|:DFA dAF|GBd gdB|AFD EFG|FDD D3:|\n"
 N_CORPUS_SAMPLE = 15
 
 
 def wav_samples(audio):
-    """The 16-bit samples and the sample rate inside an IPython Audio widget."""
-    with wave.open(io.BytesIO(audio.data), "rb") as wav:
-        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
-        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-        return frames, wav.getframerate()
+    """The decoded samples (floats) and the sample rate of a player's MP3."""
+    with soundfile.SoundFile(io.BytesIO(audio.data)) as sound:
+        assert (sound.format, sound.channels) == ("MP3", 1)
+        return sound.read(dtype="float32"), sound.samplerate
 
 
-def test_play_song_returns_an_audio_player_with_the_tune(capsys):
+def test_play_song_returns_an_mp3_player_with_the_tune(capsys):
     audio = play_song(GOOD)
-    assert isinstance(audio, Audio)
+    assert isinstance(audio, TunePlayer)
     frames, rate = wav_samples(audio)
     assert rate == SAMPLE_RATE
-    assert len(frames) == len(synthesize(GOOD))
-    assert 0 < np.abs(frames).max() <= 32767  # normalised, not clipped
+    expected = synthesize(GOOD)
+    # MP3 pads the start and end by a frame or two (1152 samples each) and never loses sound.
+    assert len(expected) <= len(frames) <= len(expected) + 3 * 1152
+    assert 0.05 < np.abs(frames).max() <= 1.0
+    html = audio._repr_html_()
+    assert '<audio class="abcrnn-player" controls' in html
+    assert base64.b64decode(html.split("base64,", 1)[1].split('"', 1)[0]) == audio.data
+    assert len(audio.data) < 4_500 * audio.seconds  # about 32 kbit/s: 4 KB a second
     assert capsys.readouterr().err == ""
+
+
+def test_a_long_tune_is_cut_with_a_fade_out():
+    long_wave = np.full(int((MAX_SECONDS + 10) * SAMPLE_RATE), 0.5, dtype=np.float32)
+    cut, was_cut = clip(long_wave)
+    assert was_cut and len(cut) == int(MAX_SECONDS * SAMPLE_RATE)
+    assert cut[0] == 0.5 and abs(cut[-1]) < 1e-3 and np.all(np.diff(cut[-SAMPLE_RATE // 2:]) <= 0)
+    short, was_cut = clip(long_wave[:SAMPLE_RATE])
+    assert not was_cut and len(short) == SAMPLE_RATE
+    player = TunePlayer(b"x", MAX_SECONDS, cut=True)
+    assert f"перші {MAX_SECONDS:.0f} с" in player._repr_html_()
 
 
 @pytest.mark.parametrize(
@@ -65,7 +82,7 @@ def test_play_song_works_on_every_accepted_tune_of_a_corpus_sample(capsys):
     assert len(accepted) >= N_CORPUS_SAMPLE // 2, "check_tune rejected most of the corpus sample"
     for tune in accepted:
         audio = play_song(tune)
-        assert isinstance(audio, Audio), f"не відтворилася мелодія:\n{tune[:300]}"
+        assert isinstance(audio, TunePlayer), f"не відтворилася мелодія:\n{tune[:300]}"
         frames, _ = wav_samples(audio)
         assert len(frames) > 5 * SAMPLE_RATE  # every dance tune in the corpus lasts longer than 5 s
     assert capsys.readouterr().out == ""

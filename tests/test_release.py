@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder import release as release_module
+from autograder import edition
 from autograder.release import ASSIGNMENTS, ReleaseError, assert_no_secrets, generate_release, release
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -98,17 +99,17 @@ def test_release_and_check_keep_the_folder_in_step(fresh_releases, tmp_path, mon
     # The generation itself is tested above; here the folder logic, against a scratch exercises/.
     monkeypatch.setattr(release_module, "RELEASE_DIRECTORY", tmp_path)
     monkeypatch.setattr(release_module, "generate_release", lambda name: fresh_releases[name])
-    assert release(["pt_part1_intro"], check=True) is False
+    assert release(["pt_part1_intro"], check=True) != []
     assert "Застаріло" in capsys.readouterr().err
 
     written = release(["pt_part1_intro"])
     assert [Path(path).name for path in written] == sorted(Path(r).name for r in fresh_releases["pt_part1_intro"])
-    assert release(["pt_part1_intro"], check=True) is True
+    assert release(["pt_part1_intro"], check=True) == []
     assert release(["pt_part1_intro"]) == []  # nothing to rewrite
 
     stray = tmp_path / "pt_part1_intro" / "old_name.ipynb"
     stray.write_text("{}")
-    assert release(["pt_part1_intro"], check=True) is False
+    assert release(["pt_part1_intro"], check=True) == [stray]
     release(["pt_part1_intro"])
     assert not stray.exists()
 
@@ -133,11 +134,42 @@ def test_gradebook_is_never_inside_the_repository():
     assert not [name for name in files if name.endswith(".db")]
 
 
-@pytest.mark.parametrize("path", source_notebooks(), ids=lambda path: path.stem)
-def test_first_code_cell_installs_abcrnn_from_the_configured_repository(path):
-    config_text = (REPOSITORY_ROOT / "_config.yml").read_text(encoding="utf-8")
-    url = re.search(r"^repository:\s*\n(?:[ \t]+.*\n)*?[ \t]+url:\s*(\S+)", config_text, re.M)
-    assert url, "_config.yml не має repository.url"
-    first_code = next(cell for cell in nbformat.read(str(path), as_version=4).cells if cell.cell_type == "code")
-    assert "import abcrnn" in first_code.source
-    assert f'%pip install -q "git+{url.group(1)}"' in first_code.source
+def test_only_part2_installs_the_package_and_from_the_configured_release():
+    current = edition.read()
+    installs = {}
+    for path in source_notebooks():
+        code = [cell.source for cell in nbformat.read(str(path), as_version=4).cells if cell.cell_type == "code"]
+        installs[path.parent.name] = [source for source in code if "%pip install" in source]
+    # Part 1 uses nothing of abcrnn: it installs nothing (every install costs a student time in Colab).
+    assert installs["pt_part1_intro"] == []
+    [cell] = installs["pt_part2_music_generation"]
+    assert "import abcrnn" in cell and current.install_line("    ") in cell.splitlines()
+
+
+def test_release_points_the_install_line_at_the_configured_tag(tmp_path, monkeypatch):
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/uni-kyiv/pytorch-music\n  branch: v2.3.4\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(edition, "CONFIG", config)
+    source = tmp_path / "nb.ipynb"
+    cell = nbformat.v4.new_code_cell('try:\n    import abcrnn\nexcept ImportError:\n'
+                                     '    %pip install -q "git+https://github.com/old/place@v0.1.0"\n    import abcrnn')
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(source))
+    assert release_module.sync_install_line(source, edition.read(), check=True)
+    assert "old/place" in source.read_text(encoding="utf-8"), "check=True must write nothing"
+    assert release_module.sync_install_line(source, edition.read())
+    new_source = nbformat.read(str(source), as_version=4).cells[0].source
+    assert '    %pip install -q "git+https://github.com/uni-kyiv/pytorch-music@v2.3.4"' in new_source.splitlines()
+    assert not release_module.sync_install_line(source, edition.read())
+
+
+@pytest.mark.parametrize("text, message", [
+    ("repository:\n  url: https://gitlab.com/a/b\n  branch: v1.0.0\n", "GitHub"),
+    ("repository:\n  url: https://github.com/a/b\n  branch: main\n", "тегом"),
+    ("title: x\n", "GitHub"),
+])
+def test_a_malformed_address_or_tag_is_refused_in_ukrainian(tmp_path, text, message):
+    config = tmp_path / "_config.yml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(edition.EditionError, match=message):
+        edition.read(config)

@@ -14,11 +14,12 @@ Why it is built this way:
 - The notes are drawn in the reader's browser by abcjs (npm package, copied at build time from
   node_modules into the site's `_static/`), so the engraving matches what `abcrnn.show_score` shows
   in Colab. The ABC text stays in a <pre> under the score: readers without JavaScript still see it.
-- The sound is rendered at build time with `abcrnn.synthesize` into a small WAV (16 kHz mono,
-  at most MAX_AUDIO_SECONDS) served by the site and played by a plain <audio controls> element:
+- The sound is rendered at build time by the same code as the notebooks' players (`abcrnn.playback`: an MP3,
+  cut at its MAX_SECONDS) into a file served by the site and played by a plain <audio controls> element:
   no soundfont or CDN is fetched, so the page works offline.
-- Rendering is cached by a hash of the ABC text and the settings (`_build/.abc_audio/`), so a
-  rebuild does not synthesize again. Broken ABC fails the build (a warning, and the book is built with -W).
+- Rendering is cached by a hash of the ABC text and of the sound code itself (`_build/.abc_audio/`), so a
+  rebuild does not synthesize again, and a change to the synthesizer renders every tune anew.
+  Broken ABC fails the build (a warning, and the book is built with -W).
 - Pages that show sheet music (this directive, or `abcrnn.show_score` output of an executed cell)
   load the local abcjs in <head>, synchronously, before the body's scripts run: score_html's inline
   script then finds `window.ABCJS` and never reaches for its CDN fallback.
@@ -29,21 +30,15 @@ import html
 import shutil
 from pathlib import Path
 
-import numpy as np
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-AUDIO_SAMPLE_RATE = 16_000  # Hz: enough for folk melodies, and a third smaller than abcrnn's default
-MAX_AUDIO_SECONDS = 30.0  # a longer tune is cut with a fade-out: it keeps the site small
-FADE_OUT_SECONDS = 1.0
-AUDIO_DIR = "_audio"  # in the site: _build/html/_audio/<hash>.wav
+AUDIO_DIR = "_audio"  # in the site: _build/html/_audio/<hash>.mp3
 ABCJS_FILES = ("abcjs-basic-min.js", "abcjs-basic-min.js.LICENSE")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "_static"
-# Bump when the audio settings or the synthesizer's sound change, so cached WAV files are redone.
-AUDIO_CACHE_VERSION = "1"
 
 
 class abc_tune(nodes.General, nodes.Element):
@@ -71,6 +66,8 @@ class AbcDirective(SphinxDirective):
             raise self.error(f"Мелодію ABC не вдалося прочитати: {error}") from error
         audio_file = None
         if self.options.get("audio", True):
+            for path in sound_code_files():  # a change to the synthesizer re-reads this page, with new sound
+                self.env.note_dependency(str(path))
             try:
                 audio_file = render_audio(abc, audio_cache_dir(self.env.app))
             except ValueError as error:
@@ -95,9 +92,23 @@ def audio_cache_dir(app):
     return Path(app.doctreedir).parent / ".abc_audio"
 
 
+def sound_code_files():
+    """The package files that turn ABC into sound."""
+    abcrnn = _abcrnn()
+    return [Path(module.__file__) for module in (abcrnn.synth, abcrnn.playback, abcrnn.abc_parse)]
+
+
+def _sound_code_hash():
+    """A hash of the code that turns ABC into sound: the cache key changes whenever the code does."""
+    digest = hashlib.sha256()
+    for path in sound_code_files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def audio_name(abc):
-    key = f"{AUDIO_CACHE_VERSION}|{AUDIO_SAMPLE_RATE}|{MAX_AUDIO_SECONDS}|{abc}".encode("utf-8")
-    return hashlib.sha256(key).hexdigest()[:20] + ".wav"
+    key = f"{_sound_code_hash()}|{abc}".encode("utf-8")
+    return hashlib.sha256(key).hexdigest()[:20] + ".mp3"
 
 
 def _abcrnn():
@@ -112,28 +123,18 @@ def _abcrnn():
 
 
 def render_audio(abc, cache_dir):
-    """Synthesize `abc` into cache_dir/<hash>.wav unless it is already there; return the file name."""
-    abcrnn = _abcrnn()
+    """Render `abc` into cache_dir/<hash>.mp3 unless it is already there; return the file name."""
+    from abcrnn.playback import tune_mp3
+
     name = audio_name(abc)
     path = Path(cache_dir) / name
     if not path.is_file():
-        waveform = np.asarray(abcrnn.synthesize(abc, sample_rate=AUDIO_SAMPLE_RATE), dtype=np.float32)
-        waveform = _shorten(waveform, AUDIO_SAMPLE_RATE)
+        mp3, _, _ = tune_mp3(abc)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")  # an interrupted build leaves no truncated WAV behind
-        abcrnn.save_wav(partial, waveform, sample_rate=AUDIO_SAMPLE_RATE)
+        partial = path.with_suffix(".part")  # an interrupted build leaves no truncated file behind
+        partial.write_bytes(mp3)
         partial.replace(path)
     return name
-
-
-def _shorten(waveform, sample_rate):
-    limit = int(MAX_AUDIO_SECONDS * sample_rate)
-    if len(waveform) <= limit:
-        return waveform
-    waveform = waveform[:limit].copy()
-    fade = int(FADE_OUT_SECONDS * sample_rate)
-    waveform[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    return waveform
 
 
 def visit_abc_tune_html(translator, node):

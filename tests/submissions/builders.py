@@ -5,6 +5,7 @@ import io
 import json
 import random
 import re
+import struct
 import zipfile
 
 import nbformat
@@ -73,13 +74,68 @@ def to_bytes(nb, version=4):
     return nbformat.writes(nb).encode("utf-8")
 
 
-def moodle_zip(files):
-    """A Moodle "download all submissions" archive: {(full name, moodle id, file name): bytes}."""
+ZIP_TIME = (2025, 3, 1, 12, 0, 0)  # entries get a fixed time unless told, so "the latest file" is reproducible
+
+
+def zip_bytes(entries, compression=zipfile.ZIP_DEFLATED):
+    """A zip archive of {name or (name, date_time): bytes}."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for (name, moodle_id, filename), data in files.items():
-            archive.writestr(f"{name}_{moodle_id}_assignsubmission_file_/{filename}", data)
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for key, data in entries.items():
+            name, date_time = key if isinstance(key, tuple) else (key, ZIP_TIME)
+            info = zipfile.ZipInfo(name, date_time)
+            info.compress_type = compression
+            archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def moodle_zip(files):
+    """A Moodle "download all submissions" archive: {(full name, moodle id, file name[, date_time]): bytes}."""
+    return zip_bytes({(f"{key[0]}_{key[1]}_assignsubmission_file_/{key[2]}", key[3] if len(key) > 3 else ZIP_TIME): data
+                      for key, data in files.items()})
+
+
+NOT_UTF8_MARKER = "\u00ff\u00ff"  # put it in a name given to moodle_zip or zip_bytes, then call not_utf8_names
+
+
+def not_utf8_names(zip_data):
+    """The archive with NOT_UTF8_MARKER in its names turned into bytes that are not UTF-8, the UTF-8 flag kept
+    (as some zip tools write names in a legacy code page yet claim UTF-8)."""
+    marker = NOT_UTF8_MARKER.encode("utf-8")
+    return zip_data.replace(marker, b"\xff\xfe" * (len(marker) // 2))
+
+
+def _central_entries(zip_data):
+    """Offsets of the central directory entries of a small zip built here."""
+    with zipfile.ZipFile(io.BytesIO(zip_data)) as archive:
+        start = archive.start_dir
+    return [start + m.start() for m in re.finditer(b"PK\x01\x02", zip_data[start:])]
+
+
+def encrypted(zip_data):
+    """The archive with every entry flagged encrypted (zipfile then asks for a password)."""
+    data = bytearray(zip_data)
+    for at in _central_entries(zip_data):
+        data[at + 8] |= 0x1
+    return bytes(data)
+
+
+def damaged_entry(zip_data, name):
+    """The archive with the middle of one entry's stored bytes inverted: a zlib or CRC error when read."""
+    data = bytearray(zip_data)
+    with zipfile.ZipFile(io.BytesIO(zip_data)) as archive:
+        info = archive.getinfo(name)
+    name_length, extra_length = struct.unpack_from("<2H", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_length + extra_length
+    for at in range(start + info.compress_size // 3, start + info.compress_size // 2):
+        data[at] ^= 0xFF
+    return bytes(data)
+
+
+def with_lone_surrogate(notebook_bytes, marker="LONE_SURROGATE"):
+    """The notebook's JSON with `marker` (put in a cell beforehand) replaced by the escape "\\ud800"."""
+    assert marker.encode() in notebook_bytes
+    return notebook_bytes.replace(marker.encode(), b"\\ud800")
 
 
 TOY_NOTEBOOK = "PT_Part1_Intro"
