@@ -3,7 +3,8 @@
 The terms, their banned variants and the contexts where a variant is right live in
 book/terminology.yml (the glossary shows them as a table). Scanned: the book's chapters (book/*.md, all
 of their text: prose, code comments, strings), the exercise notebooks (markdown cells, and comments and
-string literals of code cells), README.md and the grader's feedback texts (string literals of
+string literals of code cells), README.md, the README of the student edition
+(autograder/templates/student_README.md.j2) and the grader's feedback texts (string literals of
 autograder/messages.py).
 
 Occurrences in files that are not the book's are edited by whoever owns those files; until they are,
@@ -32,22 +33,22 @@ NOTEBOOKS = ("exercises/pt_part1_intro/PT_Part1_Intro.ipynb",
 
 # Known occurrences waiting for their owner's edit: {file: {term id: count}}. Empty it, don't extend it.
 PENDING = {
-    "exercises/pt_part1_intro/PT_Part1_Intro.ipynb": {"software-package": 1, "dense-layer": 1},
+    "exercises/pt_part1_intro/PT_Part1_Intro.ipynb": {"dense-layer": 1},
     "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb": {
-        "notebook": 2, "char-level": 1, "software-package": 2, "unit-note-length": 1, "oneill": 1,
-        "fair-comparison": 1,
+        "software-package": 2, "unit-note-length": 1, "oneill": 1, "fair-comparison": 1,
     },
     "README.md": {"dense-layer": 1, "software-package": 9},
     "autograder/messages.py": {"software-package": 1},
+    "autograder/templates/student_README.md.j2": {"software-package": 4},
 }
 # Decimal points in the notebooks' prose, waiting for the same edit: {file: count}.
 PENDING_DECIMALS = {
-    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb": 6,
+    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb": 7,
 }
 
 # A decimal number written with a point, and the contexts where a point is right (versions, numbered
 # headings are dropped before the check).
-DECIMAL = re.compile(r"(?<![\w.,/=-])\d+\.\d+(?![\w.])")
+DECIMAL = re.compile(r"(?<![\w.,/=-])\d+\.\d+(?!\.\d)(?!\w)")  # "1.2." ends a sentence; "1.2.3" is a version
 VERSION_CONTEXT = re.compile(
     r"(?:Python|PyTorch|torch|ABC|Book|Sphinx|nbgrader|music21|abcjs|Jupyter|версі\w*|стандарт\w*)\s+\d+\.\d+",
     re.IGNORECASE,
@@ -89,6 +90,9 @@ def student_texts():
     readme = REPO / "README.md"
     if readme.is_file():
         texts.append(("README.md", readme.read_text(encoding="utf-8")))
+    student_readme = REPO / "autograder" / "templates" / "student_README.md.j2"
+    if student_readme.is_file():
+        texts.append(("autograder/templates/student_README.md.j2", student_readme.read_text(encoding="utf-8")))
     messages = REPO / "autograder" / "messages.py"
     if messages.is_file():
         texts.append(("autograder/messages.py", code_text(messages.read_text(encoding="utf-8"))))
