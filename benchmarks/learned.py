@@ -17,7 +17,8 @@ notebook does) on CPU, with the notebook's split (seed 42) and a fixed seed, and
   chance. The activation of the chosen unit over the shown tune is kept.
 
 Writes DIR/learned.json (benchmarks/results/learned by default), a few dozen kilobytes; the book
-reads it at build time and trains nothing. The full run takes about 10 minutes on a 2-core CPU;
+reads it at build time and trains nothing. The full run takes 10 to 20 minutes on a 2-core CPU (17 for
+the committed results, on a machine shared with other work);
 --tiny (a few steps, small text) keeps the script working in CI.
 """
 
