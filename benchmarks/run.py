@@ -77,18 +77,23 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
-def train_for(ns, config, train_ids, seconds, seed=0, evaluate=None, evaluate_every=None, max_steps=None):
+def train_for(ns, config, train_ids, seconds, seed=0, evaluate=None, evaluate_every=None, max_steps=None,
+              callback=None):
     """Train a fresh reference model for `seconds` of wall time; return the model and what it processed.
 
     With `evaluate` (a function of the model) and `evaluate_every` seconds, it also records a validation
     curve; the time spent evaluating is not counted against the training budget. With `max_steps`, it
-    trains for exactly that many steps instead (`seconds` is then ignored).
+    trains for exactly that many steps instead (`seconds` is then ignored). `callback(steps)`, if given,
+    runs before the first step and after every step (ns.model and ns.optimizer are set by then); its
+    time is not counted either.
     """
     abcrnn.seed_everything(seed)
     ns.model = ns.LSTMModel(len(ns.vocab), config.embedding_dim, config.hidden_size).to(ns.device)
     ns.optimizer = torch.optim.Adam(ns.model.parameters(), lr=config.learning_rate)
     steps, losses, curve = 0, [], []
     trained, next_evaluation = 0.0, 0.0
+    if callback is not None:
+        callback(steps)
     while (steps < max_steps) if max_steps is not None else (trained < seconds):
         if evaluate is not None and trained >= next_evaluation:
             curve.append((trained, steps, evaluate(ns.model)))
@@ -101,6 +106,8 @@ def train_for(ns, config, train_ids, seconds, seed=0, evaluate=None, evaluate_ev
         synchronize(ns.device)
         trained += time.perf_counter() - start
         steps += 1
+        if callback is not None:
+            callback(steps)
     if evaluate is not None:
         curve.append((trained, steps, evaluate(ns.model)))
     chars = steps * config.batch_size * config.seq_length

@@ -125,3 +125,30 @@ def test_committed_checkpoint_is_small_and_loads():
     results = json.loads((COMMITTED / "results.json").read_text(encoding="utf-8"))
     assert not results["tiny"], "закомічено результати крихітного запуску замість повного"
     assert state["config"] == next(run["config"] for run in results["runs"] if run["parameter"] == "centre")
+
+
+def test_tiny_learned_run_writes_what_the_book_reads(tmp_path):
+    """benchmarks/learned.py --tiny: the same structure as the committed results of chapter 8, in seconds."""
+    run_script(BENCHMARKS / "learned.py", "--tiny", "--out", tmp_path)
+    results = json.loads((tmp_path / "learned.json").read_text(encoding="utf-8"))
+    assert results["tiny"] and results["seed"] == 42
+    assert [s["step"] for s in results["snapshots"]][0] == 0
+    for snapshot in results["snapshots"]:
+        assert snapshot["sample"].startswith("X:") and len(snapshot["tune_losses"]) == len(results["tune"])
+    assert results["snapshots"][-1]["val_loss"] < results["snapshots"][0]["val_loss"]
+    assert set(results["units"]) == {"bar_position", "line_position", "in_header", "in_quotes"}
+    assert results["shown_unit"]["feature"] in results["units"]
+    assert len(results["shown_unit"]["tune_activations"]) == len(results["tune"])
+
+
+def test_text_features_of_an_abc_text():
+    sys.path.insert(0, str(BENCHMARKS))
+    import learned
+
+    text = 'X:1\nK:G\nGA|"Am"B|\n\nX:2\n'
+    features = learned.text_features(text)
+    body = text.index("GA")
+    assert [features["in_header"][i] for i in range(body)] == [1.0] * body
+    assert list(features["bar_position"][body:body + 7]) == [1, 2, 0, 1, 2, 3, 4]  # G A | " A m "
+    assert list(features["in_quotes"][body + 3:body + 7]) == [1, 1, 1, 0]
+    assert math.isnan(features["bar_position"][text.index("\n\n") + 1])  # the blank line between tunes

@@ -70,6 +70,7 @@ ENGLISH_UI = (
     "Print to PDF",
     "Search Results",
     "Відкрийте випуск",
+    "Toggle hidden content",
 )
 TIMEOUT_MS = 20_000
 
@@ -213,7 +214,8 @@ def _interface_texts(page):
     )
 
 
-@pytest.mark.parametrize("relative_url", [f"{toc_docnames()[0]}.html", f"{EXERCISE_NOTEBOOKS[0]}.html", "book/02_tensors.html", "search.html"])
+@pytest.mark.parametrize("relative_url", [f"{toc_docnames()[0]}.html", f"{EXERCISE_NOTEBOOKS[0]}.html", "book/02_tensors.html",
+                                          "book/06_rnn.html", "search.html"])
 def test_interface_is_ukrainian(visit, relative_url):
     page = visit().open(relative_url)
     assert page.get_attribute("html", "lang") == "uk", f'{relative_url}: немає <html lang="uk">'
@@ -390,3 +392,46 @@ def test_search_finds_other_forms_of_a_ukrainian_word(visit):
     )
     screenshot(page, "search-word-forms")
     assert not tab.errors, f"Помилки JavaScript на сторінці пошуку: {tab.errors}"
+
+
+@pytest.mark.parametrize("relative_url", ["book/02_tensors.html", "book/06_rnn.html", "book/09_experiments.html"])
+def test_exercise_solutions_stay_collapsed_until_opened(visit, relative_url):
+    tab = visit()
+    page = tab.open(relative_url)
+    solutions = page.locator("div.solution.dropdown")
+    count = solutions.count()
+    assert count >= 3, f"{relative_url}: замало вправ з розв'язками ({count})"
+    page.wait_for_selector("div.solution.dropdown button.toggle-button", timeout=TIMEOUT_MS)
+    for index in range(count):
+        body = solutions.nth(index).locator("section").first
+        assert not body.is_visible(), f"{relative_url}: розв'язок №{index + 1} видно одразу, а має бути сховано"
+    first = solutions.first
+    first.locator("button.toggle-button").click()
+    first.locator("section").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert not solutions.nth(1).locator("section").first.is_visible(), "Розгорнувся не той розв'язок"
+    label = first.locator("button.toggle-button").get_attribute("aria-label")
+    assert label and re.search("[а-яіїєґ]", label.lower()), f"Кнопка розв'язку має український напис, а не {label!r}"
+    assert not tab.errors, f"{relative_url}: помилки JavaScript: {tab.errors}"
+    if relative_url == "book/06_rnn.html":
+        first.scroll_into_view_if_needed()
+        screenshot(page, "exercise-solution-open")
+
+
+def test_what_the_network_learned_shows_its_figures(visit):
+    tab = visit()
+    page = tab.open("book/08_music_generation.html")
+    section = page.locator("#what-the-network-learned")
+    assert section.count() == 1, "Немає підрозділу «Що навчилася мережа»"
+    images = section.locator("img")
+    assert images.count() >= 2, "Підрозділ «Що навчилася мережа» має показувати графіки"
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(),
+                               timeout=TIMEOUT_MS)
+    shading = section.locator("div.learned-shading")
+    assert shading.count() >= 3, "Бракує пофарбованих мелодій"
+    assert shading.first.locator("span[title]").count() > 100, "Символи мелодії мають підказки з числом втрат"
+    section.scroll_into_view_if_needed()
+    screenshot(page, "what-the-network-learned")
+    assert not tab.errors, f"Помилки JavaScript: {tab.errors}"

@@ -264,3 +264,121 @@ def test_abc_directive_rejects_broken_tune(tmp_path):
     code, output = _build_tiny_book(tmp_path, "# Пісня\n\n```{abc}\nце не мелодія\n```\n")
     assert code != 0, "Збирання з неправильним записом ABC має завершитися помилкою"
     assert "ABC" in output
+
+
+# --- exercises, links between chapters and graded tasks, «what the network learned» -------------------
+
+EXERCISE_CHAPTERS = ("02_tensors", "03_graphs", "04_neural_networks", "05_autograd", "06_rnn",
+                     "07_abc_notation", "08_music_generation", "09_experiments")
+PART1 = "exercises/pt_part1_intro/PT_Part1_Intro"
+PART2 = "exercises/pt_part2_music_generation/PT_Part2_Music_Generation"
+# Each graded task: the id of its box in the book, the chapter holding the box, its notebook, points.
+TASK_BOXES = {
+    "task-part1-tensors": ("02_tensors", PART1, 2),
+    "task-part1-graph": ("03_graphs", PART1, 4),
+    "task-part1-dense": ("04_neural_networks", PART1, 6),
+    "task-part1-sequential": ("04_neural_networks", PART1, 3),
+    "task-part1-subclass": ("04_neural_networks", PART1, 3),
+    "task-part1-descent": ("05_autograd", PART1, 4),
+    "task-part2-vectorize": ("08_music_generation", PART2, 2),
+    "task-part2-batch": ("08_music_generation", PART2, 3),
+    "task-part2-model": ("08_music_generation", PART2, 7),
+    "task-part2-loss": ("08_music_generation", PART2, 2),
+    "task-part2-train-step": ("08_music_generation", PART2, 2),
+    "task-part2-generate": ("08_music_generation", PART2, 4),
+}
+LEARNED = REPO / "benchmarks" / "results" / "learned" / "learned.json"
+
+
+def exercise_labels(chapter):
+    text = (REPO / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+    return re.findall(r"^`{3,}\{exercise\}[^\n]*\n:label: (\S+)", text, flags=re.MULTILINE), text
+
+
+def test_config_loads_sphinx_exercise():
+    config = load_yaml("_config.yml")
+    assert "sphinx_exercise" in config["sphinx"]["extra_extensions"]
+    assert config["sphinx"]["config"]["exercise_style"] == "solution_follow_exercise"
+    assert (REPO / "locales" / "uk" / "LC_MESSAGES" / "exercise.po").is_file()
+    assert any(line.startswith("sphinx-exercise") for line in (REPO / "requirements.txt").read_text().splitlines())
+
+
+@pytest.mark.parametrize("chapter", EXERCISE_CHAPTERS)
+def test_chapter_has_three_to_six_exercises_each_with_a_dropdown_solution(chapter):
+    labels, text = exercise_labels(chapter)
+    assert 3 <= len(labels) <= 6, f"{chapter}: вправ {len(labels)}, а має бути від 3 до 6"
+    for label in labels:
+        solution = re.search(r"^`{3,}\{solution-start\} " + re.escape(label) + r"\n:class: dropdown\n", text,
+                             flags=re.MULTILINE)
+        assert solution, f"{chapter}: вправа {label} не має розв'язку {{solution-start}} з :class: dropdown"
+    assert text.count("{solution-start}") == text.count("{solution-end}") == len(labels)
+
+
+@pytest.mark.parametrize("chapter", EXERCISE_CHAPTERS)
+def test_site_shows_each_exercise_with_a_collapsible_solution(chapter):
+    site()
+    labels, _ = exercise_labels(chapter)
+    page = page_path(f"book/{chapter}").read_text(encoding="utf-8")
+    for label in labels:
+        assert f'class="exercise admonition" id="{label}"' in page, f"{chapter}: на сайті немає вправи {label}"
+    assert page.count('class="solution dropdown admonition"') == len(labels), f"{chapter}: не всі розв'язки сховано"
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert re.search(r"Вправа \d+", text) and "Розв'язок" in text, "Заголовки вправ і розв'язків мають бути українською"
+    assert not re.search(r"\b(?:Solution|Exercise)\b", text), "Англійський заголовок вправи чи розв'язку"
+
+
+@pytest.mark.parametrize("box", sorted(TASK_BOXES))
+def test_graded_task_box_says_points_and_links_to_its_notebook(box):
+    chapter, notebook, points = TASK_BOXES[box]
+    source = (REPO / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+    start = source.index(f":name: {box}")
+    opening = source.rfind("```{admonition}", 0, start)
+    body = source[opening:source.index("\n```\n", start)]
+    assert "Завдання зошита" in body and f"({points} бал" in body, f"{box}: назва рамки має містити бали ({points})"
+    assert "Що перевіряють тести" in body, f"{box}: рамка має казати, що перевіряють тести"
+    assert f"</{notebook}>" in body, f"{box}: рамка має посилатися на зошит {notebook}"
+    site()
+    page = page_path(f"book/{chapter}").read_text(encoding="utf-8")
+    assert f'id="{box}"' in page, f"На сторінці {chapter} немає рамки з id {box}"
+
+
+def test_lab_assignment_lists_every_task_with_a_link_to_its_box():
+    site()
+    page = page_path("book/10_lab_assignment").read_text(encoding="utf-8")
+    for box, (chapter, _, _) in TASK_BOXES.items():
+        assert f'href="{chapter}.html#{box}"' in page, f"У розділі 10 немає посилання на рамку {box}"
+
+
+def test_learned_results_are_committed_and_complete():
+    assert LEARNED.is_file(), "Немає benchmarks/results/learned/learned.json: виконайте python benchmarks/learned.py"
+    assert LEARNED.stat().st_size < 300_000, "Результати для підручника мають бути невеликими"
+    data = json.loads(LEARNED.read_text(encoding="utf-8"))
+    assert data["tiny"] is False and data["seed"] == 42 and data["steps"] == 1000
+    assert data["config"] == {"embedding_dim": 64, "hidden_size": 512, "batch_size": 32, "seq_length": 100,
+                              "learning_rate": 0.003, "grad_clip": 1.0}
+    assert [s["step"] for s in data["snapshots"]] == [0, 100, 300, 1000]
+    assert len(data["train_losses"]) == 1000
+    tune = data["tune"]
+    for snapshot in data["snapshots"]:
+        assert snapshot["sample"].startswith("X:") and len(snapshot["sample"]) > 500
+        assert len(snapshot["tune_losses"]) == len(tune) and all(value >= 0 for value in snapshot["tune_losses"])
+    assert data["snapshots"][-1]["val_loss"] < data["snapshots"][0]["val_loss"] - 2, "Модель мала навчитися"
+    for unit in data["units"].values():
+        assert {"description", "unit", "r_selection", "r_held_out", "r_held_out_untrained", "gain"} <= unit.keys()
+        assert 0 <= unit["unit"] < 512 and -1 <= unit["r_held_out"] <= 1
+    shown = data["shown_unit"]
+    assert shown["feature"] == data["shown_feature"] == max(data["units"], key=lambda n: data["units"][n]["gain"])
+    assert len(shown["tune_activations"]) == len(shown["tune_feature"]) == len(tune)
+    assert shown["profile_held_out"]
+
+
+def test_learned_section_on_site_has_figures_and_shaded_tunes():
+    site()
+    page = page_path("book/08_music_generation").read_text(encoding="utf-8")
+    start = page.index('id="what-the-network-learned"')
+    section = page[start:page.index('class="exercise admonition"', start)]  # up to the exercises
+    images = re.findall(r'<img [^>]*src="([^"]+)"', section)
+    assert len(images) >= 2, "Підрозділ «Що навчилася мережа» має показувати графіки"
+    for src in images:
+        assert (page_path("book/08_music_generation").parent / src).resolve().is_file(), f"Немає файла {src}"
+    assert section.count('class="learned-shading"') >= 3, "Бракує мелодій, пофарбованих за втратами й нейроном"

@@ -6,11 +6,14 @@ Four gaps, each closed here:
    (which Sphinx loads first through `locale_dirs`).
 2. sphinx-book-theme translates its buttons through its own catalog `booktheme`, with machine
    translations such as "Відкрийте випуск"; `locales/uk/LC_MESSAGES/booktheme.po` is put in front.
+   The same is done for sphinx-exercise's catalog `exercise`, which lacks "Solution".
 3. The search page translates its messages in JavaScript from `_static/translations.js`, which
    Sphinx only copies for a language it ships: we write one from the same catalogs.
 4. A few labels are written into the theme's templates without gettext (`aria-label="Main"`,
    `title="Toggle primary sidebar"`, ...). They are replaced in the written pages, attribute by
-   attribute (HARD_CODED_LABELS), at the end of the build.
+   attribute (HARD_CODED_LABELS), at the end of the build. sphinx-togglebutton's script writes one
+   into every solution's button (`aria-label="Toggle hidden content"`): the copied script is patched
+   the same way (HARD_CODED_SCRIPT_LABELS).
 """
 
 import gettext
@@ -23,7 +26,8 @@ from sphinx import locale as sphinx_locale
 
 LANGUAGE = "uk"
 SPHINX_UK_DIR = Path(sphinx.__file__).parent / "locale"  # holds uk_UA/LC_MESSAGES/sphinx.mo
-THEME_CATALOG = "booktheme"
+# Extensions' catalogs that our .po files of the same name override (message by message).
+OVERRIDDEN_CATALOGS = ("booktheme", "exercise")
 
 # Exact attribute texts of the theme templates that bypass gettext, with their Ukrainian versions.
 HARD_CODED_LABELS = {
@@ -35,6 +39,12 @@ HARD_CODED_LABELS = {
     'aria-label="Toggle secondary sidebar"': 'aria-label="Показати чи сховати зміст сторінки"',
     'alt="Colab logo"': 'alt="Логотип Colab"',
     'alt="Binder logo"': 'alt="Логотип Binder"',
+}
+
+
+# The same for scripts copied into _static/: {file name: {English text: Ukrainian text}}.
+HARD_CODED_SCRIPT_LABELS = {
+    "togglebutton.js": {'aria-label="Toggle hidden content"': 'aria-label="Показати чи сховати вміст"'},
 }
 
 
@@ -76,12 +86,13 @@ def install_catalogs(app):
         return
     # 1. Sphinx's own uk_UA catalog, behind ours (locale.init adds it as a fallback).
     sphinx_locale.init([str(SPHINX_UK_DIR)], "uk_UA")
-    # 2. Ours in front of the theme's catalog.
-    ours = CatalogTranslations(read_catalog(locales_dir(app) / f"{THEME_CATALOG}.po"))
-    theirs = sphinx_locale.translators.get(("general", THEME_CATALOG))
-    if theirs is not None:
-        ours.add_fallback(theirs)
-    sphinx_locale.translators["general", THEME_CATALOG] = ours
+    # 2. Ours in front of the theme's and the extensions' catalogs.
+    for catalog in OVERRIDDEN_CATALOGS:
+        ours = CatalogTranslations(read_catalog(locales_dir(app) / f"{catalog}.po"))
+        theirs = sphinx_locale.translators.get(("general", catalog))
+        if theirs is not None:
+            ours.add_fallback(theirs)
+        sphinx_locale.translators["general", catalog] = ours
     # 3. The search page's strings: Sphinx links translations.js only for languages it ships.
     find_shipped = getattr(app.builder, "_get_translations_js", lambda: "")
     if app.builder.format == "html" and not find_shipped():
@@ -121,6 +132,15 @@ def translate_hard_coded_labels(app, exception):
             new_text = new_text.replace(english, ukrainian)
         if new_text != text:
             page.write_text(new_text, encoding="utf-8")
+    for name, labels in HARD_CODED_SCRIPT_LABELS.items():
+        script = Path(app.outdir) / "_static" / name
+        if script.is_file():
+            text = script.read_text(encoding="utf-8")
+            new_text = text
+            for english, ukrainian in labels.items():
+                new_text = new_text.replace(english, ukrainian)
+            if new_text != text:
+                script.write_text(new_text, encoding="utf-8")
 
 
 def setup(app):
