@@ -20,8 +20,10 @@ PLACEHOLDER_URL = "https://github.com/abcrnn-course/abcrnn"
 _GITHUB = re.compile(r"^https://github\.com/(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/"
                      r"(?P<name>[A-Za-z0-9._-]+)$")
 _TAG = re.compile(r"^v(?P<version>\d+\.\d+\.\d+)$")
-# The one line of Part 2 that installs the package (found and rewritten by `release`).
+# The one line of Part 2 that installs the package, and the notebooks' links to the book's chapters: both
+# found and rewritten by `release`, so that they follow _config.yml.
 INSTALL_LINE = re.compile(r'^(?P<indent>[ \t]*)%pip install -q "git\+[^"\n]*"[ \t]*$', re.MULTILINE)
+SITE_LINK = re.compile(r"https://[A-Za-z0-9-]+\.github\.io/[A-Za-z0-9._-]+/(?=book/)")
 
 
 class EditionError(ValueError):
@@ -82,8 +84,7 @@ def read(config_path=None):
     return Edition(url, tag)
 
 
-def with_install_line(source, edition):
-    """`source` (a cell's code) with its install line pointing at the edition's release; None if it has none."""
-    if not INSTALL_LINE.search(source):
-        return None
-    return INSTALL_LINE.sub(lambda match: edition.install_line(match.group("indent")), source)
+def with_edition(source, edition):
+    """A cell's text with its install line and its links to the book pointing at this edition's release and site."""
+    source = INSTALL_LINE.sub(lambda match: edition.install_line(match.group("indent")), source)
+    return SITE_LINK.sub(edition.site_url, source)

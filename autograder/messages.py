@@ -78,7 +78,7 @@ MESSAGES = {
     "unsandboxed_warning": "УВАГА: bubblewrap недоступний або вимкнений, тож код студентів виконується БЕЗ ІЗОЛЯЦІЇ "
                            "(лише з обмеженнями ресурсів). Оцінюйте так лише роботи, яким довіряєте, або в "
                            "окремій віртуальній машині чи контейнері.",
-    "no_bubblewrap_required": "Потрібен bubblewrap (пакет Debian/Ubuntu «bubblewrap»), але він недоступний.",
+    "no_bubblewrap_required": "Потрібен bubblewrap (пакунок Debian/Ubuntu «bubblewrap»), але він недоступний.",
     "summary": "Оцінено робіт: {graded}; на ручну перевірку: {review}; не вдалося оцінити: {error}. Результати: {out}",
     # feedback and report
     "fb_title": "Відгук: {assignment}, студент {student}",

@@ -29,7 +29,7 @@ class ReleaseError(RuntimeError):
 
 
 def release(assignments=None, check=False):
-    """Bring the sources' install line in step with _config.yml, then regenerate exercises/<assignment>/ for
+    """Bring the sources' install line and book links in step with _config.yml, then regenerate exercises/<assignment>/ for
     each assignment (all of ASSIGNMENTS by default); an assignment without a source notebook is skipped.
 
     Returns the paths that differed from a fresh release: written, or with check=True only listed (and
@@ -46,7 +46,7 @@ def release(assignments=None, check=False):
     differing = []
     for name in names:
         sources = sorted((SOURCE_DIRECTORY / name).glob("*.ipynb"))
-        stale_sources = [path for path in sources if sync_install_line(path, current, check)]
+        stale_sources = [path for path in sources if sync_edition(path, current, check)]
         differing += stale_sources
         if not sources or (check and stale_sources):
             continue  # with check, a stale source makes a stale release: nothing more to compare
@@ -62,13 +62,14 @@ def release(assignments=None, check=False):
     return differing
 
 
-def sync_install_line(path, current, check=False):
-    """Point the install line of the source notebook at `path` to the current edition; True if it differed."""
+def sync_edition(path, current, check=False):
+    """Point the install line and the book links of the source notebook at `path` to the current edition;
+    True if they differed."""
     notebook = nbformat.read(str(path), as_version=4)
     changed = False
     for cell in notebook.cells:
-        updated = edition.with_install_line(cell.source, current) if cell.cell_type == "code" else None
-        if updated is not None and updated != cell.source:
+        updated = edition.with_edition(cell.source, current)
+        if updated != cell.source:
             cell.source, changed = updated, True
     if changed and not check:
         Path(path).write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")

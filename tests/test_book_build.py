@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from autograder import edition
+
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "_build" / "html"
-REPOSITORY_URL = "https://github.com/abcrnn-course/abcrnn"
-COLAB_PREFIX = "https://colab.research.google.com/github/abcrnn-course/abcrnn/blob/main/"
 EXERCISE_NOTEBOOKS = (
     "exercises/pt_part1_intro/PT_Part1_Intro",
     "exercises/pt_part2_music_generation/PT_Part2_Music_Generation",
@@ -65,8 +65,7 @@ def test_config_sets_ukrainian_interface_and_repository():
     )
     assert "locales" in sphinx["config"]["locale_dirs"]
     assert (REPO / "locales" / "uk" / "LC_MESSAGES" / "sphinx.po").is_file()
-    assert config["repository"]["url"] == REPOSITORY_URL
-    assert config["repository"]["branch"] == "main"
+    edition.read()  # a GitHub address and a release tag (autograder/edition.py checks both)
     assert config["launch_buttons"]["colab_url"].rstrip("/") == "https://colab.research.google.com"
 
 
@@ -117,7 +116,7 @@ def test_site_holds_nothing_from_solutions_or_autograder():
 def test_exercise_pages_carry_colab_link(notebook):
     site()
     text = page_path(notebook).read_text(encoding="utf-8")
-    expected = f"{COLAB_PREFIX}{notebook}.ipynb"
+    expected = edition.read().colab_url(f"{notebook}.ipynb")
     assert expected in text, f"На сторінці {notebook} немає кнопки Colab з адресою {expected}"
 
 
@@ -382,3 +381,24 @@ def test_learned_section_on_site_has_figures_and_shaded_tunes():
     for src in images:
         assert (page_path("book/08_music_generation").parent / src).resolve().is_file(), f"Немає файла {src}"
     assert section.count('class="learned-shading"') >= 3, "Бракує мелодій, пофарбованих за втратами й нейроном"
+
+
+def test_every_graded_task_links_back_to_its_chapter():
+    import nbformat
+
+    from autograder import edition
+
+    site = edition.read().site_url
+    link = re.compile(re.escape(site) + r"book/(?P<page>[\w-]+)\.html#(?P<anchor>[\w-]+)")
+    for path in sorted((REPO / "exercises").glob("*/*.ipynb")):
+        cells = nbformat.read(str(path), as_version=4).cells
+        answers = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+        assert answers, path
+        for index in answers:
+            text = next(cells[j].source for j in range(index - 1, -1, -1) if cells[j].cell_type == "markdown")
+            found = link.search(text)
+            grade_id = cells[index].metadata["nbgrader"]["grade_id"]
+            assert found, f"{path.name}: завдання {grade_id} не посилається на розділ підручника"
+            chapter = (REPO / "book" / f"{found['page']}.md").read_text(encoding="utf-8")
+            assert f":name: {found['anchor']}" in chapter or f"({found['anchor']})=" in chapter, (
+                f"{path.name}: посилання завдання {grade_id} веде на відсутню мітку {found['anchor']}")

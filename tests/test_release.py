@@ -146,7 +146,7 @@ def test_only_part2_installs_the_package_and_from_the_configured_release():
     assert "import abcrnn" in cell and current.install_line("    ") in cell.splitlines()
 
 
-def test_release_points_the_install_line_at_the_configured_tag(tmp_path, monkeypatch):
+def test_release_points_the_install_line_and_book_links_at_the_configured_edition(tmp_path, monkeypatch):
     config = tmp_path / "_config.yml"
     config.write_text("repository:\n  url: https://github.com/uni-kyiv/pytorch-music\n  branch: v2.3.4\n",
                       encoding="utf-8")
@@ -154,13 +154,15 @@ def test_release_points_the_install_line_at_the_configured_tag(tmp_path, monkeyp
     source = tmp_path / "nb.ipynb"
     cell = nbformat.v4.new_code_cell('try:\n    import abcrnn\nexcept ImportError:\n'
                                      '    %pip install -q "git+https://github.com/old/place@v0.1.0"\n    import abcrnn')
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(source))
-    assert release_module.sync_install_line(source, edition.read(), check=True)
+    link = nbformat.v4.new_markdown_cell("[розділ 2](https://old.github.io/place/book/02_tensors.html#x)")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell, link]), str(source))
+    assert release_module.sync_edition(source, edition.read(), check=True)
     assert "old/place" in source.read_text(encoding="utf-8"), "check=True must write nothing"
-    assert release_module.sync_install_line(source, edition.read())
-    new_source = nbformat.read(str(source), as_version=4).cells[0].source
-    assert '    %pip install -q "git+https://github.com/uni-kyiv/pytorch-music@v2.3.4"' in new_source.splitlines()
-    assert not release_module.sync_install_line(source, edition.read())
+    assert release_module.sync_edition(source, edition.read())
+    code, text = (c.source for c in nbformat.read(str(source), as_version=4).cells)
+    assert '    %pip install -q "git+https://github.com/uni-kyiv/pytorch-music@v2.3.4"' in code.splitlines()
+    assert text == "[розділ 2](https://uni-kyiv.github.io/pytorch-music/book/02_tensors.html#x)"
+    assert not release_module.sync_edition(source, edition.read())
 
 
 @pytest.mark.parametrize("text, message", [

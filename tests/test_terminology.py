@@ -6,11 +6,6 @@ of their text: prose, code comments, strings), the exercise notebooks (markdown 
 string literals of code cells), README.md, the README of the student edition
 (autograder/templates/student_README.md.j2) and the grader's feedback texts (string literals of
 autograder/messages.py).
-
-Occurrences in files that are not the book's are edited by whoever owns those files; until they are,
-each is listed once in PENDING below, per file and term, with its count. The test fails on any
-occurrence beyond those counts, and on an entry of PENDING that is no longer needed (so the list only
-ever shrinks).
 """
 
 import io
@@ -31,20 +26,6 @@ TERMINOLOGY = REPO / "book" / "terminology.yml"
 NOTEBOOKS = ("exercises/pt_part1_intro/PT_Part1_Intro.ipynb",
              "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb")
 
-# Known occurrences waiting for their owner's edit: {file: {term id: count}}. Empty it, don't extend it.
-PENDING = {
-    "exercises/pt_part1_intro/PT_Part1_Intro.ipynb": {"dense-layer": 1},
-    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb": {
-        "software-package": 3, "unit-note-length": 1, "oneill": 1, "fair-comparison": 1, "char-level": 1,
-    },
-    "README.md": {"dense-layer": 1, "software-package": 9},
-    "autograder/messages.py": {"software-package": 1},
-    "autograder/templates/student_README.md.j2": {"software-package": 4},
-}
-# Decimal points in the notebooks' prose, waiting for the same edit: {file: count}.
-PENDING_DECIMALS = {
-    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb": 7,
-}
 
 # A decimal number written with a point, and the contexts where a point is right (versions, numbered
 # headings are dropped before the check).
@@ -185,33 +166,25 @@ def test_decimal_check_reads_prose_and_math_but_not_code_or_versions():
 def test_student_texts_use_the_preferred_terms():
     texts = student_texts()
     assert any(name == "README.md" for name, _ in texts) and any(name.startswith("book/") for name, _ in texts)
-    problems, stale = [], []
+    problems = []
     for name, text in texts:
         for term in load_terms():
             found = banned_occurrences(text, term)
-            pending = PENDING.get(name, {}).get(term["id"], 0)
-            if len(found) > pending:
+            if found:
                 where = "; ".join(f"рядок {line}: «{match}»" for line, match in found)
                 problems.append(f"{name}: {term['id']} — замість «{term['preferred']}» ({where})")
-            elif len(found) < pending:
-                stale.append(f"{name}: {term['id']} (чекає {pending}, знайдено {len(found)})")
     assert not problems, "Заборонені варіанти термінів (див. book/terminology.yml):\n" + "\n".join(problems)
-    assert not stale, "Ці записи PENDING уже не потрібні — зменште або вилучіть їх:\n" + "\n".join(stale)
 
 
 def test_prose_uses_decimal_commas():
-    problems, stale = [], []
+    problems = []
     for name, prose in student_prose():
         found = decimal_points(prose)
-        pending = PENDING_DECIMALS.get(name, 0)
-        if len(found) > pending:
+        if found:
             problems.append(f"{name}: " + ", ".join(f"рядок {line}: {number}" for line, number in found))
-        elif len(found) < pending:
-            stale.append(f"{name} (чекає {pending}, знайдено {len(found)})")
     assert not problems, (
         "У тексті дробові числа пишуть з комою (0,5; у формулах — 0{,}5), код — у зворотних лапках:\n"
         + "\n".join(problems))
-    assert not stale, "Ці записи PENDING_DECIMALS уже не потрібні:\n" + "\n".join(stale)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
