@@ -1,46 +1,51 @@
-"""The Jupyter kernel that runs a student's notebook: a kernelspec wrapped in bubblewrap, with resource limits.
+"""The sandbox a student's code runs in: a fresh process under bubblewrap, with resource limits.
 
-Why a kernelspec: nbgrader starts kernels by name through jupyter_client, and jupyter_client 8 ignores
-`KernelManager.kernel_cmd`; the only reliable way to wrap the kernel is the kernelspec's `argv`.
-
-Inside the sandbox (bubblewrap, Debian package `bubblewrap`):
-- the whole file system is read-only, and the course folder, the repository with `solutions/`, the inputs
-  and the home folder are hidden under empty tmpfs mounts; only the Python environment and the `abcrnn`
-  package are bound back (read-only);
-- the only writable places are the worker's scratch folder and a private, memory-backed /tmp;
-- no network (`--unshare-net`), own PID namespace, so that everything the notebook started dies with it;
-- the kernel runs as an unprivileged user id (one per worker): root ignores RLIMIT_NPROC, so only a
-  non-root kernel has a working limit against fork bombs;
+Inside (bubblewrap, Debian package `bubblewrap`):
+- only what Python needs is there, read-only: the system's /usr and /etc, the Python installation and its
+  environment, the `abcrnn` package and the probe (autograder/runtime/). Nothing else of the machine exists
+  inside: not this repository, not `solutions/`, not another copy of the course, not other students' files;
+- the only writable places are a home folder and /tmp, both fresh, memory-backed and of limited size;
+- no network, its own PID, IPC and UTS namespaces; it dies with the grader;
+- as root, the code runs as an unprivileged user id claimed for this one job (claim_uid): two grading runs on
+  one machine never share an id, and root ignores RLIMIT_NPROC, so only a non-root id has a working limit
+  against fork bombs;
 - prlimit sets memory (address space), CPU time, process count and file size limits.
-
-The kernel talks to nbgrader through ZeroMQ IPC sockets (files in the bound `ipc` folder), because TCP on
-loopback cannot cross `--unshare-net`.
+Without bubblewrap (`sandboxed=False`, the instructor's explicit choice), only the limits apply.
 """
 
-import json
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, fields
 from importlib.util import find_spec
 from pathlib import Path
 
-KERNEL_NAME = "autograder-sandbox"
-
-# Folders that must stay visible: hiding them would break Python itself.
-_SYSTEM_FOLDERS = {Path(p) for p in ("/", "/usr", "/bin", "/lib", "/lib64", "/etc", "/opt", "/var", "/sys", "/proc")}
+RUNTIME = Path(__file__).resolve().parent / "runtime"  # the probe: public code, bound read-only
+HOME = "/home/student"
+UID_RANGE = range(61000, 62000)
+LOCK_DIR = Path("/run/lock/abcrnn-sandbox") if os.geteuid() == 0 else Path(tempfile.gettempdir()) / "abcrnn-sandbox"
 
 
 @dataclass
 class Limits:
-    cell_timeout: int = 120  # seconds of wall-clock per cell (nbgrader's Execute.timeout)
-    notebook_timeout: int = 600  # seconds of wall-clock for the whole notebook
-    memory_mb: int = 6144  # address space of the kernel; torch needs ~1.5 GiB of it just to import
+    """Every limit of a student's job, defined once (the CLI and the course read these defaults)."""
+    cell_timeout: int = 120  # seconds for one notebook cell or one judge's request
+    notebook_timeout: int = 600  # seconds for the whole job: the notebook and every check
+    memory_mb: int = 6144  # address space of the process; torch needs ~1.5 GiB of it just to import
     cpu_seconds: int = 1200  # CPU time, a backstop for loops that ignore the interrupt
-    processes: int = 256  # processes and threads of the kernel's user
-    file_mb: int = 512  # largest file the kernel may write
-    threads: int = 0  # torch/OpenMP threads of one kernel; 0 keeps the library's default (all cores)
+    processes: int = 256  # processes and threads of the sandbox's user
+    file_mb: int = 512  # largest file the process may write
+    disk_mb: int = 512  # the home folder and /tmp, each
+    threads: int = 0  # torch/OpenMP threads; 0 keeps the library's default (all cores)
+
+    @classmethod
+    def from_dict(cls, values):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
 
 
 def bubblewrap_available():
@@ -48,191 +53,105 @@ def bubblewrap_available():
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return False
-    probe = subprocess.run(
-        [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-net", "--unshare-pid", "true"],
-        capture_output=True,
-        timeout=30,
-    )
+    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-net", "--unshare-pid", "true"],
+                           capture_output=True, timeout=30)
     return probe.returncode == 0
 
 
-def _package_root(name):
-    """The folder that holds the importable package `name` (what goes on PYTHONPATH), or None."""
-    spec = find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]).resolve().parent
-
-
-def _is_inside(path, folder):
-    try:
-        Path(path).resolve().relative_to(Path(folder).resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _hideable(folder, keep):
-    folder = Path(folder).resolve()
-    if folder in _SYSTEM_FOLDERS or not folder.is_dir():
-        return False
-    # Never hide a folder that holds the Python interpreter's own installation.
-    return not any(_is_inside(k, folder) and k.is_relative_to("/usr") for k in keep)
-
-
 def thread_env(limits):
-    """Environment that caps a kernel's compute threads: with several workers, each kernel using every
-    core would make them fight over the same cores and grade slower than one worker."""
+    """Environment that caps compute threads: with several jobs at once, each using every core would make
+    them fight over the same cores and grade slower than one."""
     if not limits.threads:
         return {}
     return {name: str(limits.threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
 
 
-def _limit_args(limits):
-    return [
-        f"--as={limits.memory_mb * 1024 * 1024}",
-        f"--cpu={limits.cpu_seconds}",
-        f"--nproc={limits.processes}",
-        f"--fsize={limits.file_mb * 1024 * 1024}",
-        "--core=0",
-    ]
-
-
-def kernel_argv(*, scratch, ipc_dir, hidden, uid, limits, sandboxed):
-    """The kernelspec argv that starts ipykernel for one worker."""
-    python = sys.executable
-    prlimit = shutil.which("prlimit")
-    kernel = [python, "-m", "ipykernel_launcher"]
-    if not sandboxed:
-        wrapper = [prlimit, *_limit_args(limits), "--"] if prlimit else []
-        return [*wrapper, *kernel, "-f", "{connection_file}"]
-
-    prefix = Path(sys.prefix).resolve()
-    keep = [prefix, Path(sys.base_prefix).resolve(), Path(python).resolve().parent]
-    abcrnn_root = _package_root("abcrnn")
-    rebind = [prefix] + ([Path(sys.base_prefix).resolve()] if Path(sys.base_prefix).resolve() != prefix else [])
-    if abcrnn_root is not None and not _is_inside(abcrnn_root, prefix):
-        rebind.append(abcrnn_root / "abcrnn")
-
-    argv = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    tmpfs = [Path("/tmp")]
-    for folder in sorted({Path(h).resolve() for h in hidden}):
-        if _hideable(folder, keep):
-            argv += ["--tmpfs", str(folder)]
-            tmpfs.append(folder)
-    made = set()
-
-    def bind(kind, folder):
-        # bwrap creates missing folders inside a tmpfs with mode 0700, which the kernel's user could not
-        # traverse; create them first with mode 0755.
-        folder = Path(folder).resolve()
-        for hidden_root in tmpfs:
-            if folder != hidden_root and _is_inside(folder, hidden_root):
-                for ancestor in reversed(folder.relative_to(hidden_root).parents[:-1]):
-                    path = hidden_root / ancestor
-                    if path not in made:
-                        made.add(path)
-                        argv.extend(["--perms", "0755", "--dir", str(path)])
-        argv.extend([kind, str(folder), str(folder)])
-
-    for folder in rebind:
-        bind("--ro-bind", folder)
-    bind("--bind", scratch)
-    bind("--bind", ipc_dir)
-    # A GPU, when the grading machine has one, stays usable (the tests run on cuda when available).
-    for device in sorted(Path("/dev").glob("nvidia*")):
-        argv += ["--dev-bind", str(device), str(device)]
-    argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
-    # --clearenv: the instructor's environment (tokens, credentials) must not reach student code.
-    argv += ["--new-session", "--clearenv", "--chdir", str(scratch)]
-    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-           "LANG": "C.UTF-8", "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
-           "PYTHONUNBUFFERED": "1", "HOME": scratch, "MPLCONFIGDIR": f"{scratch}/.matplotlib", "JUPYTER_RUNTIME_DIR": f"{scratch}/.jupyter",
-           "IPYTHONDIR": f"{scratch}/.ipython", "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
-    if abcrnn_root is not None and abcrnn_root not in (prefix,):
-        env["PYTHONPATH"] = str(abcrnn_root)
-    env.update(thread_env(limits))
-    for name, value in env.items():
-        argv += ["--setenv", name, str(value)]
-    # jupyter_client writes the connection file readable by root only; the kernel runs as `uid`, so a root
-    # shell inside the sandbox hands it a copy before dropping privileges for good.
-    limited = [prlimit, *_limit_args(limits), "--"] if prlimit else []
-    if os.geteuid() != 0:  # an ordinary user: the limits already bind, nothing to drop
-        return [*argv, *limited, *kernel, "-f", "{connection_file}"]
-    own_copy = f"{ipc_dir}/connection.json"
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    launch = " ".join(_quote(a) for a in [*drop, *limited, *kernel, "-f", own_copy])
-    script = f'cp "$1" {own_copy} && chown {uid}:{uid} {own_copy} && exec {launch}'
-    return [*argv, "/bin/sh", "-c", script, "sh", "{connection_file}"]
-
-
-def _quote(text):
-    import shlex
-
-    return shlex.quote(str(text))
-
-
-def install_kernelspec(kernels_dir, *, scratch, ipc_dir, hidden, uid, limits, sandboxed):
-    """Write the kernelspec `autograder-sandbox` under `kernels_dir` (a folder on JUPYTER_PATH + /kernels)."""
-    spec_dir = Path(kernels_dir) / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": kernel_argv(scratch=scratch, ipc_dir=ipc_dir, hidden=hidden, uid=uid, limits=limits,
-                            sandboxed=sandboxed),
-        "display_name": "Python 3 (autograder sandbox)",
-        "language": "python",
-        # A signal sent to bwrap would not reach the kernel; an interrupt message does.
-        "interrupt_mode": "message",
-        "env": {"NBGRADER_EXECUTION": "autograde", "PYTHONUNBUFFERED": "1", **thread_env(limits)},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    return spec_dir
-
-
-def prepare_folder(path, uid, sandboxed):
-    """An empty folder owned by the kernel's user (so that the kernel can write there)."""
-    path = Path(path)
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    if sandboxed and os.geteuid() == 0:
-        os.chown(path, uid, uid)
-    return path
-
-
-def processes_of(uid):
-    """Process ids running as `uid` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+@contextlib.contextmanager
+def claim_uid():
+    """A user id no other job on this machine uses while the block runs (a lock file per id), or None when
+    the grader is not root (then the sandbox runs as the grader's own user)."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    for uid in UID_RANGE:
+        handle = open(LOCK_DIR / f"{uid}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
             continue
         try:
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("Uid:"):
-                    if int(line.split()[1]) == uid:
-                        found.append(int(entry.name))
-                    break
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def reap(uid, wait_seconds=10.0):
-    """Kill whatever the previous kernel of this worker's user left behind (e.g. a fork bomb's children,
-    which would otherwise count against the next kernel's process limit)."""
-    import signal
-    import time
-
-    if uid == 0 or os.geteuid() != 0:
+            yield uid
+        finally:
+            handle.close()  # releases the lock
         return
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        pids = processes_of(uid)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.1)
+    raise RuntimeError("Усі ідентифікатори користувачів пісочниці зайняті.")
+
+
+def _limit_args(limits):
+    return [f"--as={limits.memory_mb * 2**20}", f"--cpu={limits.cpu_seconds}", f"--nproc={limits.processes}",
+            f"--fsize={limits.file_mb * 2**20}", "--core=0"]
+
+
+def _python_roots():
+    """Folders the sandbox's Python needs: its installation, its environment and the abcrnn package."""
+    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    spec = find_spec("abcrnn")
+    if spec is not None and spec.submodule_search_locations:
+        package = Path(list(spec.submodule_search_locations)[0]).resolve()
+        if not any(package.is_relative_to(root) for root in roots):
+            roots.add(package)
+    return sorted(roots)
+
+
+def _system_binds():
+    """/usr read-only, and the merged-/usr links (/bin -> usr/bin...) as links, or as binds where they are folders."""
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib64", "lib32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            argv += ["--ro-bind", str(path), str(path)]
+    return argv + ["--ro-bind", "/etc", "/etc"]
+
+
+def environment(limits):
+    """The whole environment of the sandboxed process (nothing of the instructor's reaches it)."""
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "LANG": "C.UTF-8", "HOME": HOME, "TMPDIR": "/tmp", "MPLCONFIGDIR": f"{HOME}/.matplotlib",
+           "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+           "NBGRADER_EXECUTION": "autograde"}
+    env.update(thread_env(limits))
+    return env
+
+
+def command(program, *, limits, uid, sandboxed):
+    """(argv, env) that run `program` (an argv list) in the sandbox with `limits` as user `uid`."""
+    limited = [shutil.which("prlimit"), *_limit_args(limits), "--"] if shutil.which("prlimit") else []
+    if not sandboxed:
+        home = Path(tempfile.mkdtemp(prefix="abcrnn-home-"))
+        env = dict(environment(limits), HOME=str(home), MPLCONFIGDIR=str(home / ".matplotlib"),
+                   TMPDIR=tempfile.gettempdir())
+        return [*limited, *program], env
+    size = str(limits.disk_mb * 2**20)
+    argv = [shutil.which("bwrap"), *_system_binds()]
+    roots = [*_python_roots(), RUNTIME]
+    # bwrap would make the folders leading to a bind readable by root only (e.g. /root of a pyenv Python);
+    # made first with mode 0755, the sandbox's user can walk through them.
+    for folder in sorted({parent for root in roots for parent in root.parents if parent != Path("/")}):
+        argv += ["--perms", "0755", "--dir", str(folder)]
+    for root in roots:
+        argv += ["--ro-bind", str(root), str(root)]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
+             "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
+             "--size", size, "--perms", "1777", "--tmpfs", HOME, "--chdir", HOME]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU of the grading machine stays usable
+        argv += ["--dev-bind", str(device), str(device)]
+    argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session", "--clearenv"]
+    for name, value in environment(limits).items():
+        argv += ["--setenv", name, value]
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid is not None else []
+    return [*argv, *drop, *limited, *program], {}

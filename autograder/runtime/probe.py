@@ -32,6 +32,7 @@ WATCHED_EVENTS = {
     "object.__setattr__", "object.__delattr__", "sys.unraisablehook", "cpython.run_command",
 }
 FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "__code__", "f_code"}
+HELPER_FILES = ("inspect.py", "traceback.py", "linecache.py", "functools.py", "operator.py")
 LIBRARIES = ("torch", "numpy", "builtins", "math", "random", "abcrnn", "json", "marshal", "os", "sys", "io",
              "warnings", "copy", "gc", "inspect", "types", "functools", "unittest", "IPython", "matplotlib")
 MAX_TEXT = 600  # characters of a student's error message sent back
@@ -42,7 +43,7 @@ def make_audit_hook(state, cell_prefix):
     """An audit hook that records watched events raised while student code runs (state["student"] > 0).
 
     An event counts when the code that raised it was compiled from a notebook cell (its file name starts with
-    `cell_prefix`), or when it is compilation itself under a file name that is not a cell's.
+    `cell_prefix`); so does a cell compiling code under a real file's name (code posing as a library's).
     """
     getframe = sys._getframe
     seen = state["events"]
@@ -52,43 +53,72 @@ def make_audit_hook(state, cell_prefix):
             return
         state["inside"] = True
         try:
-            if event == "compile" and args and isinstance(args[1], str) and not args[1].startswith(("<", cell_prefix)):
-                seen.add(f"compile({args[1][:80]})")
-            elif event in WATCHED_EVENTS or (event == "object.__getattr__" and len(args) > 1
-                                             and args[1] in FRAME_ATTRIBUTES):
-                frame = getframe(1)
-                for _ in range(6):  # from the hook up to the code that asked
-                    if frame is None:
-                        break
-                    if frame.f_code.co_filename.startswith(cell_prefix):
-                        name = event if event != "object.__getattr__" else f"доступ до {args[1]}"
-                        seen.add(name)
-                        break
+            disguised = event == "compile" and len(args) > 1 and isinstance(args[1], str) and not args[1].startswith("<")
+            if disguised or event in WATCHED_EVENTS or (event == "object.__getattr__" and len(args) > 1
+                                                        and args[1] in FRAME_ATTRIBUTES):
+                frame = getframe(1)  # the code that asked, past helpers that only pass the request on
+                while frame is not None and frame.f_code.co_filename.endswith(HELPER_FILES):
                     frame = frame.f_back
+                if frame is not None and frame.f_code.co_filename.startswith(cell_prefix):
+                    if disguised:
+                        seen.add(f"compile під чужою назвою файлу ({args[1][:80]})")
+                    else:
+                        seen.add(event if event != "object.__getattr__" else f"доступ до {args[1]}")
         finally:
             state["inside"] = False
 
     return hook
 
 
-def fingerprint(modules):
-    """{(module, name): id} of every attribute of the given modules and of the classes they define."""
+def fingerprint(modules, keep_objects=False):
+    """{(module, name): id} of every function and class of the given modules, and of the methods of the
+    classes they define (with keep_objects, {(module, name): (id, the object)})."""
+    import warnings
+
     found = {}
-    for module_name, module in modules:
-        namespace = getattr(module, "__dict__", {})
-        for name, value in list(namespace.items()):
-            found[(module_name, name)] = id(value)
-            if isinstance(value, type) and getattr(value, "__module__", "").split(".")[0] == module_name.split(".")[0]:
-                for attribute, member in list(vars(value).items()):
-                    found[(f"{module_name}.{name}", attribute)] = id(member)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # some library objects warn when merely inspected
+        for module_name, module in modules:
+            for key, value in _functions_of(module_name, module):
+                found[key] = (id(value), value) if keep_objects else id(value)
     return found
 
 
+def _functions_of(module_name, module):
+    """((owner, name), object) of a module's functions and classes, and its classes' methods. Data and
+    settings (warnings.filters, cudnn flags) change honestly and are left out, so are private names."""
+    package = module_name.split(".")[0]
+    for name, value in list(getattr(module, "__dict__", {}).items()):
+        if not callable(value) or (name.startswith("_") and not name.startswith("__")):
+            continue
+        yield (module_name, name), value
+        if isinstance(value, type) and str(getattr(value, "__module__", "")).split(".")[0] == package:
+            for attribute, member in list(vars(value).items()):
+                if (callable(member) or isinstance(member, (staticmethod, classmethod))) and not (
+                        attribute.startswith("_") and not attribute.startswith("__")):
+                    yield (f"{module_name}.{name}", attribute), member
+
+
 def changed_attributes(before, modules):
-    """Names whose value is now another object than at the fingerprint (ignoring names that only appeared)."""
-    after = fingerprint(modules)
-    return sorted(f"{owner}.{name}" for (owner, name), ident in before.items()
-                  if (owner, name) in after and after[(owner, name)] != ident)
+    """Names whose value is now another object than at the fingerprint: not names that only appeared, and
+    not a library's own wrapper around the original (functools.wraps keeps it as __wrapped__, as torch does
+    when it adds profiling hooks to an optimizer's step)."""
+    after = fingerprint(modules, keep_objects=True)
+    changed = []
+    for key, ident in before.items():
+        if key in after and after[key][0] != ident and not _wraps(after[key][1], ident):
+            changed.append(f"{key[0]}.{key[1]}")
+    return sorted(changed)
+
+
+def _wraps(value, ident):
+    for _ in range(5):
+        value = getattr(value, "__wrapped__", None)
+        if value is None:
+            return False
+        if id(value) == ident:
+            return True
+    return False
 
 
 def main(request_fd, answer_fd):
@@ -111,11 +141,21 @@ def main(request_fd, answer_fd):
     cell_prefix = "<notebook cell "
     state = {"student": 0, "inside": False, "events": set()}
     sys.addaudithook(make_audit_hook(state, cell_prefix))
-    watched = [(name, module) for name, module in list(sys.modules.items())
-               if name.split(".")[0] in LIBRARIES and module is not None and name.count(".") <= 2]
-    watched.append(("probe", sys.modules[__name__]))  # this very file: its helpers must stay its own
     report_changes, programs, describe_error = changed_attributes, dict(PROGRAMS), describe
-    baseline = fingerprint(watched)
+    watched, baseline = [], {}
+
+    def hello(preload):
+        """Import what the notebook will (so that its libraries are fingerprinted too), then fingerprint."""
+        for name in preload:
+            try:
+                __import__(name)
+            except Exception:
+                pass  # the notebook's own cell will say what is wrong
+        watched.extend((name, module) for name, module in list(sys.modules.items())
+                       if name.split(".")[0] in LIBRARIES and module is not None and name.count(".") <= 2)
+        watched.append(("probe", sys.modules[__name__]))  # this very file: its helpers must stay its own
+        baseline.update(fingerprint(watched))
+        return {}
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     tools = {"torch": torch, "numpy": numpy, "functional": functional, "random": random, "b64encode": b64encode,
              "b64decode": b64decode, "tensor_type": tensor_type, "ndarray_type": ndarray_type,
@@ -180,6 +220,10 @@ def main(request_fd, answer_fd):
         try:
             if request["op"] == "run":
                 answer = {"cells": run_cells(request["cells"], request["cell_timeout"])}
+            elif request["op"] == "hello":
+                answer = hello(request.get("preload", []))
+            elif request["op"] == "report":
+                answer = {}
             else:
                 seed(request.get("seed", 0))
                 answer = {"value": programs[request["op"]](context, **request.get("args", {}))}
@@ -188,7 +232,9 @@ def main(request_fd, answer_fd):
             answer = {"ok": False, "error": str(error)}
         except BaseException as error:  # a program's input the student's code made impossible
             answer = {"ok": False, "error": describe_error(error, tools)}
-        answer["tampered"] = report_changes(baseline, watched) + sorted(state["events"])
+        if request["op"] == "report":  # asked once, at the end: fingerprinting takes a fifth of a second
+            answer["tampered"] = report_changes(baseline, watched)
+        answer["events"] = sorted(state["events"])
         answer["seconds"] = round(monotonic() - started, 3)
         send(answer)
 
@@ -334,12 +380,47 @@ def program_values(context, names):
     return {name: encode(namespace[name], tools) for name in names if name in namespace}
 
 
-def program_call(context, function, args=(), kwargs=None):
-    """function(*args, **kwargs) of the student's code, as data."""
+def program_facts(context, name):
+    """Facts of the notebook's tensor `name` without its values: dtype, shape, device, zeros."""
+    tools = context["tools"]
+    value = _lookup(context, name, "змінну")
+    if tools["type_of"](value) is not tools["tensor_type"]:
+        return encode(value, tools) if tools["type_of"](value) in (int, float, str, bool) else \
+            {"object": tools["type_of"](value).__qualname__}
+    return {"facts": str(value.dtype).replace("torch.", ""), "shape": list(value.shape), "device": value.device.type,
+            "nonzero": int(value.count_nonzero()), "requires_grad": bool(value.requires_grad)}
+
+
+def program_module(context, name):
+    """The structure of the notebook's nn.Module `name`: its type and every submodule's type and sizes."""
+    tools = context["tools"]
+    value = _lookup(context, name, "змінну")
+    if not isinstance(value, tools["module_type"]):
+        return {"type": tools["type_of"](value).__qualname__, "module": False}
+    parts = []
+    for part in value.modules():
+        kind = tools["type_of"](part)
+        entry = {"type": kind.__qualname__, "library": kind.__module__.startswith("torch.nn")}
+        for attribute in ("in_features", "out_features"):
+            if isinstance(getattr(part, attribute, None), int):
+                entry[attribute] = getattr(part, attribute)
+        entry["bias"] = getattr(part, "bias", None) is not None
+        parts.append(entry)
+    return {"type": tools["type_of"](value).__qualname__, "module": True, "parts": parts,
+            "sequential": isinstance(value, tools["torch"].nn.Sequential),
+            "parameters": int(sum(p.numel() for p in value.parameters()))}
+
+
+def program_call(context, function, args=(), kwargs=None, times=1):
+    """function(*args, **kwargs) of the student's code, as data (a list of `times` results when times > 1)."""
     tools = context["tools"]
     target = _lookup(context, function)
-    result = _call_student(context, target, *decode(list(args), tools), **{k: decode(v, tools) for k, v in (kwargs or {}).items()})
-    return encode(result, tools)
+    results = []
+    for _ in range(times):
+        arguments = decode(list(args), tools)
+        keywords = {k: decode(v, tools) for k, v in (kwargs or {}).items()}
+        results.append(encode(_call_student(context, target, *arguments, **keywords), tools))
+    return results[0] if times == 1 else {"list": results}
 
 
 def program_gradients(context, function, args, wrt, upstream):
@@ -358,16 +439,22 @@ def program_gradients(context, function, args, wrt, upstream):
     return {"result": encode(result, tools), "grads": [encode(values[i].grad, tools) for i in wrt]}
 
 
-def _model(context, cls, ctor, device):
+def _model(context, cls, ctor, device, instance=None):
     tools = context["tools"]
-    model = _call_student(context, _lookup(context, cls, "клас"), *ctor)
+    if instance is not None:
+        import copy
+
+        model = _call_student(context, copy.deepcopy, _lookup(context, instance, "модель"))
+    else:
+        model = _call_student(context, _lookup(context, cls, "клас"), *ctor)
     if not isinstance(model, tools["module_type"]):
-        raise StudentError(f"{cls} має бути підкласом nn.Module.")
+        raise StudentError(f"{instance or cls} має бути моделлю PyTorch (підкласом nn.Module).")
     return _call_student(context, model.to, device)
 
 
-def program_model(context, cls, ctor, device, steps):
-    """Build cls(*ctor) on `device` and run `steps` on it; the list of their results.
+def program_model(context, cls, ctor, device, steps, instance=None):
+    """Build cls(*ctor) (or take a copy of the notebook's model `instance`) on `device` and run `steps` on it;
+    the list of their results.
 
     Steps: ["forward", x, state, return_state] (state: null, or the index of an earlier step whose result
     holds a state); ["init_hidden", batch]; ["parameters"]; ["eval"]; ["train"];
@@ -375,7 +462,7 @@ def program_model(context, cls, ctor, device, steps):
     ["backward_weighted", x, upstream] (gradients of sum(model(x) * upstream)); ["zero_grad"].
     """
     tools, torch = context["tools"], context["tools"]["torch"]
-    model = _model(context, cls, ctor, device)
+    model = _model(context, cls, ctor, device, instance)
     results, kept = [], []
     for step in steps:
         kind, rest = step[0], step[1:]
@@ -550,6 +637,8 @@ def program_optimizers_holding(context, name):
 
 PROGRAMS = {
     "values": program_values,
+    "facts": program_facts,
+    "module": program_module,
     "call": program_call,
     "gradients": program_gradients,
     "model": program_model,
