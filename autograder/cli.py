@@ -4,7 +4,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cluster import default_workers
 from .messages import t
+from .sandbox import Limits
+
+LIMITS = Limits()  # the defaults, defined once in sandbox.Limits
 
 
 _ARGPARSE_UK = {
@@ -69,13 +73,19 @@ def build_parser():
     grade.add_argument("assignment", metavar="ЗАВДАННЯ", help="pt_part1_intro або pt_part2_music_generation")
     grade.add_argument("inputs", nargs="+", metavar="ВХІД", help="файли .ipynb, теки або zip-архіви з роботами")
     grade.add_argument("--out", required=True, type=Path, metavar="ТЕКА", help="куди записати результати")
-    grade.add_argument("--workers", type=int, default=1, metavar="N", help="скільки робіт оцінювати одночасно (типово 1)")
-    grade.add_argument("--timeout", type=int, default=None, metavar="СЕКУНДИ",
-                       help="найбільший час на одну клітинку (типово з nbgrader_config.py або 120)")
-    grade.add_argument("--notebook-timeout", type=int, default=600, metavar="СЕКУНДИ",
-                       help="найбільший час на весь зошит (типово 600)")
-    grade.add_argument("--memory", type=int, default=6144, metavar="МБ",
-                       help="найбільший обсяг пам'яті ядра Python студента (типово 6144)")
+    grade.add_argument("--workers", type=int, default=None, metavar="N",
+                       help=f"скільки робіт оцінювати одночасно на цій машині (типово стільки, скільки ядер: "
+                            f"{default_workers()})")
+    grade.add_argument("--scheduler", metavar="АДРЕСА",
+                       help="оцінювати на наявному кластері Dask (наприклад tcp://10.0.0.5:8786) замість цієї машини")
+    grade.add_argument("--gradebook", metavar="URL",
+                       help="журнал оцінок nbgrader: адреса бази SQLAlchemy (типово SQLite у ТЕКА/.course)")
+    grade.add_argument("--timeout", type=int, default=LIMITS.cell_timeout, metavar="СЕКУНДИ",
+                       help=f"найбільший час на одну клітинку чи одну перевірку (типово {LIMITS.cell_timeout})")
+    grade.add_argument("--notebook-timeout", type=int, default=LIMITS.notebook_timeout, metavar="СЕКУНДИ",
+                       help=f"найбільший час на всю роботу одного студента (типово {LIMITS.notebook_timeout})")
+    grade.add_argument("--memory", type=int, default=LIMITS.memory_mb, metavar="МБ",
+                       help=f"найбільший обсяг пам'яті процесу з кодом студента (типово {LIMITS.memory_mb})")
     grade.add_argument("--roster", type=Path, metavar="CSV",
                        help="список групи: CSV зі стовпцем id (і name або first_name/last_name)")
     grade.add_argument("--id-pattern", metavar="REGEX",
@@ -124,9 +134,11 @@ def _publish(args):
 def _grade(args):
     from .grading import GradingError, Options, grade
 
+    limits = Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
+                    cpu_seconds=max(LIMITS.cpu_seconds, 2 * args.notebook_timeout))
     options = Options(assignment=args.assignment, inputs=args.inputs, out=args.out, workers=args.workers,
-                      cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
-                      roster=args.roster, id_pattern=args.id_pattern, sandbox=args.sandbox)
+                      scheduler=args.scheduler, gradebook=args.gradebook, limits=limits, roster=args.roster,
+                      id_pattern=args.id_pattern, sandbox=args.sandbox)
     if args.solutions is not None:
         options.solutions = args.solutions
     try:

@@ -1,8 +1,9 @@
-"""nbgrader course folders used by the grader (never inside the git tree).
+"""nbgrader course folders used by the release and the grader (never inside the git tree).
 
-The project's `autograder/nbgrader_config.py` (stubs, IgnorePattern, timeouts) is loaded first; the grader
-then points nbgrader at its own working folder, where `source/<assignment>` is a copy of
-`solutions/<assignment>` and the gradebook lives next to it.
+The project's `autograder/nbgrader_config.py` (stubs, the course id) is loaded first; the grader then points
+nbgrader at its own working folder, where `source/<assignment>` is a copy of `solutions/<assignment>` and the
+gradebook lives next to it (or wherever its SQLAlchemy URL says). nbgrader releases the assignment and keeps
+the gradebook; it no longer runs notebooks (judge.py grades them).
 """
 
 import os
@@ -30,14 +31,8 @@ def project_config():
     return loader.load_config()
 
 
-def course_config(root, *, cell_timeout=None, notebook_timeout=600, kernel_name=None, ipc_dir=None):
-    """Config for an nbgrader course at `root`, with the hardened executor when `kernel_name` is given."""
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
-                                        SaveAutoGrades)
-
-    from .execute import SandboxedExecute
-
+def course_config(root, db_url=None):
+    """Config for an nbgrader course at `root` (its gradebook: `db_url`, or gradebook.db in `root`)."""
     root = Path(root).resolve()
     config = project_config()
     config.CourseDirectory.root = str(root)
@@ -46,27 +41,7 @@ def course_config(root, *, cell_timeout=None, notebook_timeout=600, kernel_name=
     config.CourseDirectory.submitted_directory = "submitted"
     config.CourseDirectory.autograded_directory = "autograded"
     config.CourseDirectory.feedback_directory = "feedback"
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    config.OverwriteCells.add_missing_cells = True
-    if not config.IgnorePattern.get("pattern"):
-        config.IgnorePattern.pattern = r"Warning"
-    config.IgnorePattern.enabled = True
-    if cell_timeout is not None:
-        config.Execute.timeout = int(cell_timeout)
-    elif "timeout" not in config.Execute:
-        config.Execute.timeout = 120
-    if kernel_name:
-        config.Execute.kernel_name = kernel_name
-        config.SandboxedExecute.notebook_timeout = int(notebook_timeout)
-        config.Autograde.autograde_preprocessors = [
-            SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-            AssignLatePenalties, CheckCellMetadata,
-        ]
-    if ipc_dir:
-        # TCP on loopback cannot cross the sandbox's own network namespace; IPC socket files can.
-        config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = str(Path(ipc_dir) / "k")
-        config.KernelManager.connection_file = str(Path(ipc_dir) / "kernel.json")
+    config.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
     return config
 
 
@@ -88,9 +63,8 @@ def run_app(app_class, config, assignment, student=None):
     return bool(result.get("success")), (result.get("log") or "") + (result.get("error") or "")
 
 
-def generate(root, assignment):
+def generate(root, assignment, db_url=None):
     """`nbgrader generate_assignment` in the course at `root` (source already copied there)."""
     from nbgrader.converters import GenerateAssignment
 
-    config = course_config(root)
-    return run_app(GenerateAssignment, config, assignment)
+    return run_app(GenerateAssignment, course_config(root, db_url), assignment)

@@ -1,32 +1,34 @@
 """`python -m autograder grade`: from a pile of submissions to grades, feedback and a class report.
 
-The grading process only reads and rewrites notebooks as data; student code runs in the workers' sandboxed
-kernels. Every student ends with one verdict:
-- "graded"  (оцінено): scores from the test cells;
-- "review"  (на перевірку): graded, but something looks like an attempt to silence the tests, or the student
-  handed in other files that differ from the graded one or cannot be graded (_prepare_student);
-- "error"   (не оцінено): the file cannot be graded (not a notebook, another assignment, a broken or encrypted
-  archive, a name that is not UTF-8...), zero points. One bad file never stops the run (collect.py).
+Five stages, each a function below:
+1. open_course: the assignment's source (solutions/), its released copy and nbgrader's gradebook for the class;
+   the reference values the checks need, taken from the reference notebook run like any other.
+2. collect: every student's files from the inputs (collect.py).
+3. prepare: each student's job, or a verdict when their files cannot be graded (prepare.py); a student whose
+   identical job was already graded by an earlier run (same submission, same checks) keeps that verdict, so an
+   interrupted run resumes without grading anyone twice.
+4. run: the jobs on Dask (cluster.py); each result is recorded as it arrives (record.py: the one writer).
+5. report: grades.csv, moodle_grades.csv, feedback/<student>.html, report.html (outputs.py).
+Student code runs only inside the jobs' sandboxed probes (judge.py); this process reads notebooks as data.
 """
 
+import hashlib
 import json
-import os
-import queue
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import collect, integrity, repair, sandbox
+from . import cluster, collect, prepare, record, repair, sandbox
 from .messages import t
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
+# The code that decides a grade: a change to it makes earlier verdicts stale (they are graded again).
+ENGINE_FILES = ("judge.py", "answers.py", "checks/__init__.py", "runtime/probe.py")
 
 
 class GradingError(Exception):
@@ -38,14 +40,14 @@ class Options:
     assignment: str
     inputs: list
     out: Path
-    workers: int = 1
-    cell_timeout: int | None = None
-    notebook_timeout: int = 600
-    memory_mb: int = 6144
+    workers: int | None = None  # local Dask workers; None: one per core
+    scheduler: str | None = None  # address of an existing Dask cluster instead of a local one
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     roster: Path | None = None
     id_pattern: str | None = None
     sandbox: str = "auto"  # "auto", "on" (refuse to grade without bubblewrap) or "off"
     solutions: Path = REPO_ROOT / "solutions"
+    gradebook: str | None = None  # an SQLAlchemy URL; None: SQLite in the class folder
 
 
 @dataclass
@@ -54,9 +56,32 @@ class Summary:
     out: Path | None = None
     sandboxed: bool = True
     warnings: list = field(default_factory=list)
+    resumed: int = 0
 
     def count(self, status):
         return sum(1 for r in self.results if r["status"] == status)
+
+
+@dataclass
+class Course:
+    """Everything about the assignment that every student's grading shares."""
+    assignment: str
+    notebook_name: str
+    out: Path
+    class_dir: Path
+    db_url: str
+    released: nbformat.NotebookNode
+    signatures: dict
+    other_signatures: dict
+    points: dict  # {test grade_id: points}, in the notebook's order
+    limits: sandbox.Limits
+    sandboxed: bool
+    engine: str
+    reference: dict = field(default_factory=dict)
+
+
+def _print(message, error=False):
+    print(message, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 def _source_notebook(solutions, assignment):
@@ -94,348 +119,149 @@ def _decide_sandbox(mode, log):
     return False
 
 
-def _verdict(submission, status, reasons=(), notes=(), cells=None):
-    return {
-        "student_id": submission.student_id,
-        "name": submission.name,
-        "origin": submission.origin,
-        "status": status,
-        "reasons": list(reasons),
-        "notes": list(submission.notes) + list(notes),
-        "cells": cells or {},
-    }
+def _engine_hash(assignment, source_path):
+    digest = hashlib.sha256(Path(source_path).read_bytes())
+    for name in (*ENGINE_FILES, f"checks/{assignment}.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
 
 
-def _prepare(submission, released, signatures, other_signatures):
-    """(job for a worker, None) or (None, verdict) when the file cannot be graded."""
-    if submission.problem:
-        return None, _verdict(submission, "error", [submission.problem])
-    try:
-        notebook = repair.read_submission(submission.data)
-        other = repair.other_assignment(notebook, signatures, other_signatures)
-        if other:
-            raise repair.SubmissionError(t("other_assignment", other=other))
-        rebuilt = repair.rebuild(released, notebook, signatures)
-        repair.refuse_unwritable(rebuilt.answers)
-    except repair.SubmissionError as error:
-        return None, _verdict(submission, "error", [str(error)])
-    if not rebuilt.answers:
-        return None, _verdict(submission, "error", [t("no_answers")])
-    reasons = []
-    for grade_id, source in rebuilt.answers.items():
-        reasons += [t("in_cell", cell=grade_id, reason=r) for r in integrity.scan_answer(source)]
-    notes = []
-    if any(how == "content" for how in rebuilt.matched_by.values()):
-        notes.append(t("metadata_lost", cells=", ".join(g for g, h in rebuilt.matched_by.items() if h == "content")))
-    if rebuilt.missing:
-        notes.append(t("answers_missing", cells=", ".join(rebuilt.missing)))
-    job = {"student_id": submission.student_id, "notebook": nbformat.writes(rebuilt.notebook)}
-    return job, _verdict(submission, "graded", reasons, notes)
+def _signatures(solutions, assignment):
+    return repair.answer_signatures(nbformat.read(str(_source_notebook(solutions, assignment)), as_version=4))
 
 
-def _prepare_safely(submission, *context):
-    """_prepare, where a file shaped as nothing there foresaw is its student's error, never the end of the run."""
-    try:
-        return _prepare(submission, *context)
-    except Exception as error:
-        return None, _verdict(submission, "error", [t("unforeseen_file", error=collect.printable(repr(error))[:300])])
+def open_course(options, log):
+    """Stage 1: the class folder, nbgrader's course in it, and what every job shares."""
+    from . import course
 
-
-def _prepare_student(submission, released, signatures, other_signatures):
-    """(job or None, verdict) for a student and all their files (collect.py: `submission.others`).
-
-    The latest file that can be graded is graded. Another file whose answers are the same is noted; one whose
-    answers differ, or that cannot be graded, is a reason naming both files, so the student goes to review
-    (or stays an error when no file can be graded). Nothing is merged and no file is silently dropped.
-    """
-    files = [submission, *submission.others]
-    tries = [_prepare_safely(file, released, signatures, other_signatures) for file in files]
-    chosen = next((i for i, (job, _) in enumerate(tries) if job), 0)
-    job, verdict = tries[chosen]
-    graded = files[chosen].origin
-    for file, (other_job, other_verdict) in zip(files, tries):
-        if file is files[chosen]:
-            continue
-        if not other_job:
-            verdict["reasons"].append(t("other_file_failed", origin=file.origin,
-                                        reason=" ".join(other_verdict["reasons"])))
-        elif job and other_job["notebook"] == job["notebook"]:
-            verdict["notes"].append(t("same_answers", origin=file.origin, graded=graded))
-        else:
-            verdict["reasons"].append(t("different_answers", origin=file.origin, graded=graded))
-    if chosen:  # collect's notes about the student's files sit on the first one
-        verdict["notes"][:0] = submission.notes
-        verdict["name"] = verdict["name"] or submission.name
-    if job and verdict["reasons"]:
-        verdict["status"] = "review"
-    return job, verdict
-
-
-def _run_workers(jobs, settings, n_workers, hard_limit, log_dir, log):
-    """Grade `jobs` in `n_workers` worker processes; {student_id: worker result}.
-
-    Each worker takes the next job when it finishes one. A worker stuck on a job past `hard_limit`
-    seconds is killed (its sandbox dies with it) and replaced.
-    """
-    if not jobs:
-        return {}
-    log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    settings_path = log_dir / "settings.json"
-    settings_path.write_text(json.dumps(settings), encoding="utf-8")
-    events = queue.Queue()
-    pending = list(reversed(jobs))
-    processes, current, done = {}, {}, {}
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
-
-    def start(slot):
-        stderr = open(log_dir / f"worker-{slot}.log", "a", encoding="utf-8")
-        process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(settings_path), str(slot)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                   text=True, encoding="utf-8", env=environment, cwd=str(log_dir))
-        stderr.close()
-        processes[slot] = process
-
-        def read():
-            for line in process.stdout:
-                try:
-                    events.put((slot, process, json.loads(line)))
-                except ValueError:
-                    continue
-            events.put((slot, process, {"kind": "eof"}))
-
-        threading.Thread(target=read, daemon=True).start()
-
-    def dispatch(slot):
-        process = processes[slot]
-        if pending:
-            job = pending.pop()
-            current[slot] = (job["student_id"], time.monotonic())
-            process.stdin.write(json.dumps(job, ensure_ascii=False) + "\n")
-            process.stdin.flush()
-        else:
-            current.pop(slot, None)
-            process.stdin.close()
-
-    def record(student_id, result):
-        done[student_id] = result
-        if result.get("success"):
-            total = sum(c["score"] for c in result["cells"].values())
-            log(t("progress", n=len(done), total=len(jobs), student=student_id, score=f"{total:g}",
-                  seconds=result.get("seconds")))
-        else:
-            log(t("progress_failed", n=len(done), total=len(jobs), student=student_id,
-                  reason=result.get("reason") or t("autograde_failed")))
-
-    begun = time.monotonic()
-    for slot in range(min(n_workers, len(jobs))):
-        start(slot)
-    try:
-        while len(done) < len(jobs):
-            try:
-                slot, process, event = events.get(timeout=1)
-            except queue.Empty:
-                for slot, (student_id, started) in list(current.items()):
-                    if time.monotonic() - started > hard_limit:
-                        processes[slot].kill()
-                continue
-            if process is not processes.get(slot):
-                continue  # an event from a worker already replaced
-            kind = event["kind"]
-            if kind == "failed":
-                raise GradingError(t("worker_setup_failed", error=event["payload"][-1500:]))
-            if kind == "ready":
-                dispatch(slot)
-            elif kind == "done":
-                result = event["payload"]
-                result["seconds"] = round(time.monotonic() - current[slot][1], 2)
-                record(result["student_id"], result)
-                dispatch(slot)
-            elif kind == "eof":
-                process.wait()
-                if slot in current:  # died or was killed while grading: that student gets a verdict, go on
-                    student_id, started = current.pop(slot)
-                    hung = time.monotonic() - started > hard_limit
-                    reason = t("hard_timeout", seconds=hard_limit) if hung else t("worker_crashed")
-                    record(student_id, {"student_id": student_id, "success": False, "cells": {}, "run": {},
-                                        "reason": reason, "log": reason})
-                    if pending:
-                        start(slot)
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                try:
-                    process.stdin.close()
-                except (OSError, ValueError):
-                    pass
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    log(t("workers_done", seconds=round(time.monotonic() - begun, 1)))
-    return done
-
-
-def _apply(verdict, result, test_cells):
-    """Fold a worker's result into the student's verdict."""
-    cells = {}
-    for grade_id, points in test_cells.items():
-        cell = result.get("cells", {}).get(grade_id) if result else None
-        cells[grade_id] = cell or {"score": 0.0, "max": points, "message": ""}
-    verdict["cells"] = cells
-    if result is None:
-        return verdict
-    if not result.get("success"):
-        verdict["status"] = "error"
-        verdict["reasons"].append(result.get("reason") or t("autograde_failed"))
-        verdict["log"] = result.get("log", "")
-        for cell in cells.values():
-            cell["score"] = 0.0
-        return verdict
-    run = result.get("run", {})
-    if run.get("start_failed"):
-        verdict["status"] = "error"
-        verdict["reasons"].append(t("kernel_start_failed", error=run["start_failed"]))
-        return verdict
-    if run.get("integrity"):
-        verdict["reasons"].append(t("runtime_tamper", names=", ".join(run["integrity"])))
-    if run.get("kernel_died"):
-        verdict["notes"].append(t("note_kernel_died"))
-    if run.get("cell_timeout"):
-        verdict["notes"].append(t("note_cell_timeout"))
-    if run.get("out_of_time"):
-        verdict["notes"].append(t("note_out_of_time"))
-    if run.get("output_truncated"):
-        verdict["notes"].append(t("note_output_truncated"))
-    if verdict["reasons"]:
-        verdict["status"] = "review"
-    verdict["seconds"] = result.get("seconds")
-    return verdict
-
-
-def _test_cells(source_notebook):
-    return {repair.nbgrader_meta(c)["grade_id"]: float(repair.nbgrader_meta(c).get("points", 0))
-            for c in source_notebook.cells if repair.is_test_cell(c)}
-
-
-def _merge_into_gradebook(class_dir, assignment, notebook_name, verdicts):
-    """Replace each graded student's submission in the class gradebook (no stale grades survive)."""
-    import warnings
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy noise after remove_submission
-    db_url = f"sqlite:///{class_dir / 'gradebook.db'}"
-    for verdict in verdicts:
-        student_id = verdict["student_id"]
-        with Gradebook(db_url) as gb:
-            try:
-                gb.remove_submission(assignment, student_id)
-            except MissingEntry:
-                pass
-        with Gradebook(db_url) as gb:
-            gb.update_or_create_student(student_id, last_name=verdict.get("name") or None)
-            gb.add_submission(assignment, student_id)
-            submission = gb.find_submission_notebook(notebook_name, assignment, student_id)
-            for grade in submission.grades:
-                cell = verdict["cells"].get(grade.name)
-                grade.auto_score = cell["score"] if cell else 0.0
-                grade.needs_manual_grade = verdict["status"] == "review"
-            gb.db.commit()
-
-
-def grade(options, log=None):
-    """Grade every submission found in `options.inputs`; write grades.csv, feedback/ and the report."""
-    from . import course, outputs
-
-    def default_log(message, error=False):
-        print(message, file=sys.stderr if error else sys.stdout, flush=True)
-
-    log = log or default_log
     if options.assignment not in ASSIGNMENTS:
         raise GradingError(t("unknown_assignment", assignment=options.assignment, known=", ".join(ASSIGNMENTS)))
-    if options.workers < 1:
+    if options.workers is not None and options.workers < 1:
         raise GradingError(t("bad_workers"))
     source_path = _source_notebook(options.solutions, options.assignment)
-    notebook_name = source_path.stem
     out = Path(options.out).resolve()
     _refuse_git_tree(out)
     class_dir = out / ".course"
-    summary = Summary(out=out)
-    summary.sandboxed = _decide_sandbox(options.sandbox, log)
-
-    # The class course: source copied from solutions/, the student version and gradebook made by nbgrader.
     (class_dir / "source").mkdir(parents=True, exist_ok=True)
     shutil.rmtree(class_dir / "source" / options.assignment, ignore_errors=True)
     shutil.copytree(source_path.parent, class_dir / "source" / options.assignment,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    ok, generate_log = course.generate(class_dir, options.assignment)
+    db_url = options.gradebook or f"sqlite:///{class_dir / 'gradebook.db'}"
+    ok, generate_log = course.generate(class_dir, options.assignment, db_url)
     if not ok:
         raise GradingError(t("generate_failed", log=generate_log[-1500:]))
-    released = nbformat.read(str(class_dir / "release" / options.assignment / f"{notebook_name}.ipynb"), as_version=4)
-    source_nb = nbformat.read(str(source_path), as_version=4)
-    signatures = repair.answer_signatures(source_nb)
-    test_cells = _test_cells(source_nb)
-    other_signatures = {}
-    for other in ASSIGNMENTS:
-        if other != options.assignment:
-            try:
-                other_nb = nbformat.read(str(_source_notebook(options.solutions, other)), as_version=4)
-                other_signatures[other] = repair.answer_signatures(other_nb)
-            except GradingError:
-                pass
+    source = nbformat.read(str(source_path), as_version=4)
+    released = nbformat.read(str(class_dir / "release" / options.assignment / source_path.name), as_version=4)
+    others = {name: _signatures(options.solutions, name) for name in ASSIGNMENTS
+              if name != options.assignment and (Path(options.solutions) / name).is_dir()}
+    points = {repair.nbgrader_meta(c)["grade_id"]: float(repair.nbgrader_meta(c).get("points", 0))
+              for c in source.cells if repair.is_test_cell(c)}
+    limits = sandbox.Limits(**options.limits.__dict__)
+    if options.scheduler is None:
+        limits.threads = limits.threads or max(1, cluster.default_workers() // (options.workers or cluster.default_workers()))
+    course_ = Course(options.assignment, source_path.stem, out, class_dir, db_url, released,
+                     repair.answer_signatures(source), others, points, limits,
+                     _decide_sandbox(options.sandbox, log), _engine_hash(options.assignment, source_path))
+    course_.reference = _reference(course_, source)
+    return course_
 
+
+def _reference(course, source):
+    """The checks' reference values (cached in the class folder for this source and engine)."""
+    from . import judge
+
+    cache = course.class_dir / f"reference-{course.engine[:16]}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text(encoding="utf-8"))
+    try:
+        values = judge.reference_values(source, course.assignment, course.limits, course.sandboxed)
+    except Exception as error:
+        raise GradingError(t("reference_failed", error=f"{type(error).__name__}: {error}"[:1500]))
+    cache.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    return values
+
+
+def collect_stage(options, course, summary, log):
+    """Stage 2: one Submission per student (with their other files), and warnings for the instructor."""
     roster = collect.read_roster(options.roster) if options.roster else None
-    submissions, warnings = collect.collect(options.inputs, notebook_name, options.id_pattern, roster)
+    submissions, warnings = collect.collect(options.inputs, course.notebook_name, options.id_pattern, roster)
     summary.warnings = warnings
     for warning in warnings:
         log(warning, error=True)
     if not submissions:
         raise GradingError(t("nothing_found"))
-    log(t("found", n=len(submissions), assignment=options.assignment))
+    log(t("found", n=len(submissions), assignment=course.assignment))
+    return submissions, roster
 
-    verdicts, jobs = {}, []
+
+def _job_key(course, job):
+    content = {key: job[key] for key in ("student_id", "cells", "points", "reference")}
+    content["limits"] = {k: v for k, v in job["limits"].items() if k != "threads"}
+    return hashlib.sha256((course.engine + json.dumps(content, sort_keys=True)).encode("utf-8")).hexdigest()[:24]
+
+
+def prepare_stage(submissions, course, summary, log):
+    """Stage 3: the jobs to run; verdicts of students who need none are recorded at once."""
+    jobs = []
     for submission in submissions:
-        job, verdict = _prepare_student(submission, released, signatures, other_signatures)
-        verdicts[submission.student_id] = verdict
-        if job:
-            jobs.append(job)
+        job, verdict = prepare.prepare_student(submission, course)
+        if job is None:
+            _record(course, verdict, None, None, summary)
+            continue
+        job["key"] = _job_key(course, job)
+        earlier = record.previous(course.class_dir, course.assignment, submission.student_id)
+        if earlier and earlier.get("job_key") == job["key"] and earlier["reasons"] == verdict["reasons"]:
+            summary.results.append(earlier)
+            summary.resumed += 1
+            continue
+        job["verdict"] = verdict
+        jobs.append(job)
+    if summary.resumed:
+        log(t("resumed", n=summary.resumed))
+    return jobs
 
-    limits = sandbox.Limits(notebook_timeout=options.notebook_timeout, memory_mb=options.memory_mb)
-    if options.cell_timeout:
-        limits.cell_timeout = options.cell_timeout
-    limits.cpu_seconds = max(limits.cpu_seconds, 2 * options.notebook_timeout)
-    if options.workers > 1:
-        limits.threads = max(1, (os.cpu_count() or 1) // options.workers)
-    hidden = {str(REPO_ROOT), str(Path(options.solutions).resolve()), str(out), str(Path.home())}
-    for item in options.inputs:
-        path = Path(item).resolve()
-        hidden.add(str(path if path.is_dir() else path.parent))
-    settings = {
-        "assignment": options.assignment, "notebook": notebook_name, "class_dir": str(class_dir),
-        "workers_dir": str(class_dir / "workers"), "sandboxed": summary.sandboxed,
-        "limits": limits.__dict__, "hidden": sorted(hidden),
-    }
-    results = _run_workers(jobs, settings, options.workers, options.notebook_timeout + 120, class_dir / "logs", log)
-    shutil.rmtree(class_dir / "workers", ignore_errors=True)
 
-    for student_id, verdict in verdicts.items():
-        _apply(verdict, results.get(student_id), test_cells)
-        verdict["total"] = round(sum(c["score"] for c in verdict["cells"].values()), 4)
-        verdict["max_total"] = sum(test_cells.values())
-    results_dir = class_dir / "results" / options.assignment
-    results_dir.mkdir(parents=True, exist_ok=True)
-    for student_id, verdict in verdicts.items():
-        previous = results_dir / f"{student_id}.json"
-        if not verdict["name"] and previous.exists():  # a re-submission by mail carries no name: keep it
-            verdict["name"] = json.loads(previous.read_text(encoding="utf-8")).get("name", "")
-    _merge_into_gradebook(class_dir, options.assignment, notebook_name, verdicts.values())
-    for student_id, verdict in verdicts.items():
-        (results_dir / f"{student_id}.json").write_text(json.dumps(verdict, ensure_ascii=False, indent=1),
-                                                        encoding="utf-8")
-    summary.results = list(verdicts.values())
-    all_verdicts = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.glob("*.json"))]
-    outputs.write_all(out, options.assignment, all_verdicts, test_cells, roster)
+def _record(course, verdict, job, result, summary):
+    """Stage 4's writer: one student's verdict everywhere it belongs."""
+    prepare.apply_result(verdict, result, course.points)
+    earlier = record.previous(course.class_dir, course.assignment, verdict["student_id"])
+    if not verdict["name"] and earlier:  # a re-submission by mail carries no name: keep it
+        verdict["name"] = earlier.get("name", "")
+    if job is not None and not (result or {}).get("failed"):
+        verdict["job_key"] = job["key"]
+        record.write_notebooks(course.class_dir, course.assignment, course.notebook_name, verdict["student_id"],
+                               job["notebook"], verdict)
+    record.write_gradebook(course.db_url, course.assignment, course.notebook_name, verdict)
+    record.write_verdict(course.class_dir, course.assignment, verdict)
+    summary.results.append(verdict)
+
+
+def run_stage(jobs, course, options, summary, log):
+    """Stage 4: every job on Dask, each result recorded as it arrives."""
+    def on_result(job, result):
+        _record(course, job["verdict"], job, result, summary)
+
+    sent = [{key: value for key, value in job.items() if key not in ("notebook", "verdict")} for job in jobs]
+    by_key = {job["key"]: job for job in jobs}
+    cluster.run_jobs(sent, lambda job, result: on_result(by_key[job["key"]], result), log,
+                     workers=options.workers, scheduler=options.scheduler)
+
+
+def report_stage(course, roster):
+    """Stage 5: the class's files, from every verdict recorded so far (earlier runs' students included)."""
+    from . import outputs
+
+    verdicts = record.all_verdicts(course.class_dir, course.assignment)
+    outputs.write_all(course.out, course.assignment, verdicts, course.points, roster)
+
+
+def grade(options, log=None):
+    """Grade every submission found in `options.inputs`; write grades.csv, feedback/ and the report."""
+    log = log or _print
+    course = open_course(options, log)
+    summary = Summary(out=course.out, sandboxed=course.sandboxed)
+    submissions, roster = collect_stage(options, course, summary, log)
+    jobs = prepare_stage(submissions, course, summary, log)
+    run_stage(jobs, course, options, summary, log)
+    report_stage(course, roster)
     return summary

@@ -1,16 +1,11 @@
-"""Detect attempts to make failing tests pass: flagged for the instructor's review, with the reason.
-
-Two independent checks:
-- a static scan of the student's answer code (`scan_answer`) for the usual tricks: an IPython custom
-  exception handler, a replaced `sys.excepthook`, rebinding builtins, patching functions of torch, numpy,
-  math, IPython or unittest;
-- a runtime check (`RUNTIME_CHECK`), run silently in the kernel before every graded test cell, that the
-  functions the tests rely on are still the libraries' own (code obfuscated past the scanner is still
-  caught when it takes effect).
+"""A static scan of each answer's text for the usual tricks, flagged for the instructor's review with the reason:
+an IPython custom exception handler, a replaced `sys.excepthook`, rebinding builtins, patching functions of torch,
+numpy, math, IPython or unittest. Such tricks cannot change a grade any more (the checks run outside the student's
+process, judge.py), but they say something about the submission that the instructor should see. What the text
+hides, the probe reports when it happens (runtime/probe.py).
 """
 
 import ast
-import json
 
 from .messages import t
 
@@ -95,80 +90,3 @@ def scan_answer(source):
         if reason not in unique:
             unique.append(reason)
     return unique
-
-
-MARKER = "\u2063AUTOGRADER-INTEGRITY\u2063"
-
-# Run in the student's kernel before each graded test cell. Everything lives inside one function that
-# deletes itself, so the student's namespace is left as it was. A library function counts as intact when
-# it is compiled C code or Python code from that library's own files; a lambda from the notebook is not.
-RUNTIME_CHECK = r'''
-def _autograder_integrity_check():
-    import builtins, os, sys, types
-    problems = []
-    def library_code(obj, package):
-        if isinstance(obj, (types.BuiltinFunctionType, types.BuiltinMethodType, type)):
-            return getattr(obj, "__module__", "") in ("builtins", None) or str(getattr(obj, "__module__", "")).split(".")[0] in (package, "torch", "numpy", "_operator")
-        code = getattr(getattr(obj, "__func__", obj), "__code__", None)
-        if code is None:
-            return type(obj).__module__.split(".")[0] in (package, "torch", "numpy", "builtins")
-        module = sys.modules.get(package)
-        roots = [os.path.dirname(os.path.realpath(getattr(module, "__file__", "") or ""))] if module else []
-        path = os.path.realpath(code.co_filename)
-        return any(root and path.startswith(root + os.sep) for root in roots)
-    watched = {
-        "torch": ["testing.assert_close", "allclose", "equal", "isclose", "all", "eq", "is_tensor", "Tensor.__eq__", "Tensor.allclose", "Tensor.equal"],
-        "numpy": ["allclose", "isclose", "array_equal", "testing.assert_allclose", "testing.assert_array_equal", "testing.assert_equal"],
-        "math": ["isclose"],
-        "unittest": ["TestCase.assertEqual", "TestCase.assertTrue"],
-    }
-    for package, names in watched.items():
-        module = sys.modules.get(package)
-        if module is None:
-            continue
-        for dotted in names:
-            obj = module
-            try:
-                for part in dotted.split("."):
-                    obj = getattr(obj, part)
-            except AttributeError:
-                continue
-            if not library_code(obj, package):
-                problems.append(package + "." + dotted)
-    for name in ("AssertionError", "Exception", "BaseException", "isinstance", "len", "abs", "all", "any", "print", "round", "float"):
-        obj = getattr(builtins, name, None)
-        if obj is None or getattr(obj, "__module__", "") != "builtins":
-            problems.append("builtins." + name)
-    if sys.excepthook is not sys.__excepthook__ and getattr(sys.excepthook, "__module__", "").split(".")[0] not in ("IPython", "ipykernel", "sys"):
-        problems.append("sys.excepthook")
-    shell = get_ipython() if "get_ipython" in globals() else None
-    if shell is not None:
-        if shell.custom_exceptions:
-            problems.append("get_ipython().set_custom_exc")
-        for name in ("showtraceback", "_showtraceback", "run_cell", "run_cell_async", "run_code", "run_ast_nodes"):
-            for owner, label in ((shell, "get_ipython()."), (type(shell), "InteractiveShell.")):
-                obj = getattr(owner, name, None)
-                if obj is not None and not library_code(obj, "IPython") and not library_code(obj, "ipykernel"):
-                    problems.append(label + name)
-        if shell.events.callbacks.get("post_run_cell") or shell.events.callbacks.get("pre_run_cell"):
-            names = [getattr(f, "__module__", "") or "" for f in shell.events.callbacks.get("post_run_cell", []) + shell.events.callbacks.get("pre_run_cell", [])]
-            if any(not n.startswith(("IPython", "ipykernel", "matplotlib", "ipywidgets", "matplotlib_inline")) for n in names):
-                problems.append("get_ipython().events")
-    sys.stdout.write(MARKER + json.dumps(problems) + "\n")
-try:
-    _autograder_integrity_check()
-finally:
-    del _autograder_integrity_check
-'''.replace("MARKER + json.dumps(problems)", repr(MARKER) + " + __import__('json').dumps(problems)")
-
-
-def parse_runtime_output(outputs):
-    """The tampered names the runtime check reported in a cell's outputs (None when it printed nothing)."""
-    for output in outputs:
-        if output.get("output_type") == "stream" and MARKER in output.get("text", ""):
-            text = output["text"].split(MARKER, 1)[1].splitlines()[0]
-            try:
-                return list(json.loads(text))
-            except (ValueError, TypeError):
-                return ["?"]
-    return None

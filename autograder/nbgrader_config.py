@@ -11,7 +11,7 @@ c = get_config()  # noqa: F821 (traitlets provides get_config)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
-# The repository itself is the course directory: the sources with solutions and hidden tests live in
+# The repository itself is the course directory: the sources with solutions live in
 # solutions/<assignment>/, the student copies that nbgrader generates go to exercises/<assignment>/.
 c.CourseDirectory.root = str(REPOSITORY_ROOT)
 c.CourseDirectory.source_directory = "solutions"
@@ -31,16 +31,4 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "ВАША ВІДПОВІДЬ ТУТ"
 
-# nbgrader gives zero points to a test cell that writes anything to stderr; a warning from a library
-# (torch, matplotlib, music21) about the environment must not cost a student points.
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\w*Warning: "  # e.g. "…/module.py:12: UserWarning: …"
-
-# Colab does not enforce "deletable: false": a deleted test cell is put back and graded (instead of
-# silently getting no score).
-c.OverwriteCells.add_missing_cells = True
-
-# Seconds per cell. Under autograding (NBGRADER_EXECUTION is set) the notebooks shorten their training,
-# so this only catches endless loops in students' code.
-c.Execute.timeout = 120
-c.Execute.kernel_name = "python3"
+# nbgrader no longer runs notebooks here: autograder/judge.py grades them, outside the student's process.
