@@ -183,7 +183,8 @@ class Session:
             raise
         self._note(reply)
         if not reply.get("ok"):
-            raise checks.Fail(checks.student_message(reply.get("error", "")))
+            message = checks.student_message(reply.get("error", ""))
+            raise checks.Fail(t("student_error", error=message) if reply.get("crash") else message)
         return answers.answer(reply.get("value"))
 
     def close(self):

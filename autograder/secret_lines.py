@@ -1,15 +1,20 @@
 """The one check of "secret lines": does a text students receive hold a graded solution or a hidden test?
 
+The secrets are the reference solutions (nbgrader's solution regions in solutions/*.ipynb) and the hidden
+tests (the modules of autograder/checks/, which grade outside the student's process).
+
 Used by the release of the exercise notebooks, the student edition (`publish`), the website's tests and
 the grader's feedback. The rule, in one place:
 
-- A **secret line** is a line of an nbgrader source notebook (solutions/) that lies inside a solution,
-  hidden-test or mark-scheme region, and that does not also occur outside those regions (a visible test
-  often repeats a hidden test's setup line: students already have it).
+- A **secret line** is a line of a reference solution (an nbgrader solution region), wherever else it occurs:
+  a solution line repeated in a public cell of the notebook is a leak too. A line of a hidden test (a
+  hidden-test or mark-scheme region, a module of autograder/checks/) is secret unless a public part of a
+  notebook has it too (a visible test often repeats a hidden test's setup line: students already have it).
 - Lines are compared whole, after `normalise` (spaces collapsed, a trailing comment dropped), so a
   secret line quoted inside a longer public line is no leak, and re-indenting a solution hides nothing.
 - A line with fewer than MIN_ALNUM letters and digits (`c = a + b`, `return x`) says nothing specific,
-  an import names only a library, and the IDIOMS below are what the book must teach; none of them counts.
+  an import names only a library, `return False` could be anyone's, and the IDIOMS below are what the book
+  must teach; none of them counts.
 - nbgrader's region markers themselves are always a leak.
 """
 
@@ -21,6 +26,7 @@ from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
+CHECKS_DIRECTORY = Path(__file__).resolve().parent / "checks"  # the hidden tests: every line of them is secret
 
 # The parts of a source cell that students must never see (nbgrader's default markers).
 SECRET_REGIONS = (
@@ -65,24 +71,25 @@ def normalise(line):
 
 
 def _regions(source):
-    """(secret lines, public lines) of one cell's source."""
-    secret, public, region_end = [], [], None
+    """(solution lines, hidden-test lines, public lines) of one cell's source."""
+    solution, hidden, public, region = [], [], [], None
     for line in source.splitlines():
-        if region_end is None:
-            starts = [end for begin, end in SECRET_REGIONS if begin in line]
-            if starts:
-                region_end = starts[0]
-            else:
+        if region is None:
+            region = next((pair for pair in SECRET_REGIONS if pair[0] in line), None)
+            if region is None:
                 public.append(line)
-        elif region_end in line:
-            region_end = None
+        elif region[1] in line:
+            region = None
         else:
-            secret.append(line)
-    return secret, public
+            (solution if region == SECRET_REGIONS[0] else hidden).append(line)
+    return solution, hidden, public
 
 
 def _cells(notebook):
-    """Cell sources of a notebook given as a path or as a parsed notebook (dict or nbformat node)."""
+    """Cell sources of a notebook given as a path or as a parsed notebook (dict or nbformat node); a Python
+    file (a module of hidden tests) is one cell that is secret from its first line to its last."""
+    if isinstance(notebook, (str, Path)) and Path(notebook).suffix == ".py":
+        return [f"{SECRET_REGIONS[1][0]}\n{Path(notebook).read_text(encoding='utf-8')}\n{SECRET_REGIONS[1][1]}"]
     if isinstance(notebook, (str, Path)):
         with open(notebook, encoding="utf-8") as handle:
             notebook = json.load(handle)
@@ -90,27 +97,33 @@ def _cells(notebook):
             for c in notebook.get("cells", [])]
 
 
-_IMPORT = re.compile(r"^(?:import [\w., ]+|from [\w.]+ import [\w., ()*]+)$")
+# Lines that could be anyone's: an import, or a bare statement returning or raising a single name.
+_GENERIC = re.compile(r"^(?:@\w+|import [\w., ]+|from [\w.]+ import [\w., ()*]+|(?:return|yield|raise) [\w.]+(?:\(\))?)$")
 
 
 def _is_telling(line):
-    return (line and not line.startswith("#") and line not in IDIOMS and not _IMPORT.match(line)
+    return (line and not line.startswith("#") and line not in IDIOMS and not _GENERIC.match(line)
             and sum(ch.isalnum() for ch in line) >= MIN_ALNUM)
 
 
 def secret_lines(sources=None):
     """{normalised secret line: where it comes from} of nbgrader sources: paths or parsed notebooks
-    (default: every notebook in solutions/)."""
-    sources = sorted(SOURCE_DIRECTORY.glob("*/*.ipynb")) if sources is None else list(sources)
-    secret, public = {}, set()
+    (default: every notebook in solutions/ and every module of hidden tests in autograder/checks/)."""
+    if sources is None:
+        sources = sorted(SOURCE_DIRECTORY.glob("*/*.ipynb")) + sorted(CHECKS_DIRECTORY.glob("*.py"))
+    solutions, hidden, public = {}, {}, set()
     for number, notebook in enumerate(sources):
         origin = Path(notebook).name if isinstance(notebook, (str, Path)) else f"notebook {number + 1}"
         for source in _cells(notebook):
-            hidden, shown = _regions(source)
+            answer, test, shown = _regions(source)
             public.update(normalise(line) for line in shown)
-            for line in hidden:
-                secret.setdefault(normalise(line), origin)
-    return {line: origin for line, origin in secret.items() if line not in public and _is_telling(line)}
+            for line in answer:
+                solutions.setdefault(normalise(line), origin)
+            for line in test:
+                hidden.setdefault(normalise(line), origin)
+    found = {line: origin for line, origin in hidden.items() if line not in public and _is_telling(line)}
+    found.update((line, origin) for line, origin in solutions.items() if _is_telling(line))
+    return found
 
 
 def text_lines(text, html_markup=False):

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbharness import failed_cells, nbgrader_meta, run_notebook, solutions_path
+import judging
+from nbharness import cell_by_grade_id, failed_cells, nbgrader_meta, run_notebook, solutions_path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part1_intro"
@@ -62,12 +63,12 @@ def test_stated_points_match_the_test_cells():
         assert row and int(row.group(1)) == points, answer
 
 
-def test_every_test_cell_has_visible_and_hidden_checks():
+def test_every_test_cell_has_visible_tests_and_a_check():
+    from autograder import checks
+
+    assert set(checks.load(ASSIGNMENT)) == set(ALL_TESTS), "every graded test cell has exactly one check"
     for cell in graded_test_cells():
-        visible, _, hidden = cell.source.partition("### BEGIN HIDDEN TESTS")
-        assert "assert" in visible and "assert" in hidden, nbgrader_meta(cell)["grade_id"]
-        # nbgrader scores a cell that writes to stderr with zero: hidden checks silence warnings.
-        assert "warnings.catch_warnings()" in hidden and "tqdm" not in cell.source
+        assert "assert" in cell.source and "HIDDEN TESTS" not in cell.source, nbgrader_meta(cell)["grade_id"]
 
 
 def test_notebook_uses_python3_kernel():
@@ -315,25 +316,27 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_notebook_verdicts(case):
+def test_checks_verdicts(case):
     spec = CASES[case]
-    outcomes, executed = run_notebook(SOURCE, replacements=spec["replacements"], timeout=120, env=ENV)
-    assert sorted(outcomes) == ALL_TESTS
-    failed = set(failed_cells(outcomes))
+    result = judging.grade(ASSIGNMENT, spec["replacements"])
+    assert sorted(result["cells"]) == ALL_TESTS
+    failed = judging.failed(result)
     may_fail = spec.get("may_fail", set())
-    details = {grade_id: outcomes[grade_id].message[-300:] for grade_id in failed - spec["fail"]}
+    details = {grade_id: result["cells"][grade_id]["message"][-300:] for grade_id in failed ^ spec["fail"]}
     assert spec["fail"] <= failed, f"should fail but passed: {sorted(spec['fail'] - failed)}"
     assert failed - may_fail <= spec["fail"], f"should pass but failed: {details}"
-    for grade_id in failed:  # our own assertion messages are Ukrainian
-        message = outcomes[grade_id].message
-        if message.startswith("AssertionError"):
-            assert re.search("[а-яіїєґ]{4}", message), (grade_id, message)
-    if case == "reference":
-        # The whole notebook runs top to bottom without an error or anything on stderr (CPU).
-        for cell in executed.cells:
-            for output in cell.get("outputs", []):
-                assert output["output_type"] != "error", (cell.source[:80], output.get("evalue"))
-                assert not (output["output_type"] == "stream" and output["name"] == "stderr"), output["text"]
+    for grade_id in failed:  # what the student reads is Ukrainian
+        assert re.search("[а-яіїєґ]{4}", result["cells"][grade_id]["message"]), result["cells"][grade_id]
+
+
+def test_the_reference_passes_every_visible_test_and_runs_cleanly():
+    # The whole notebook runs top to bottom without an error or anything on stderr (CPU), as in Colab.
+    outcomes, executed = run_notebook(SOURCE, timeout=120, env=ENV)
+    assert sorted(outcomes) == ALL_TESTS and failed_cells(outcomes) == []
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", (cell.source[:80], output.get("evalue"))
+            assert not (output["output_type"] == "stream" and output["name"] == "stderr"), output["text"]
 
 
 # ------------------------------------------------------------------ real nbgrader
@@ -361,46 +364,32 @@ def test_nbgrader_validate_invert_finds_no_passing_test_in_the_student_copy():
     assert results == {}, results
 
 
-def test_real_autograde_gives_full_marks_to_the_solution_and_zero_to_the_untouched_copy():
-    from nbgrader_course import autograde_scores
-
-    solution_scores = autograde_scores(ASSIGNMENT, SOURCE, student="reference")
-    assert sorted(solution_scores) == ALL_TESTS
-    assert all(score == max_score for score, max_score in solution_scores.values()), solution_scores
-    assert sum(max_score for _, max_score in solution_scores.values()) == 22
-
-    untouched_scores = autograde_scores(ASSIGNMENT, RELEASED, student="untouched")
-    assert sorted(untouched_scores) == ALL_TESTS
-    assert all(score == 0 for score, _ in untouched_scores.values()), untouched_scores
+def test_the_judge_gives_full_marks_to_the_solution_and_zero_to_the_untouched_copy():
+    solution = judging.grade(ASSIGNMENT)
+    assert judging.failed(solution) == set() and solution["tampered"] == [], solution
+    assert sum(cell["max"] for cell in solution["cells"].values()) == 22
+    untouched = judging.grade(ASSIGNMENT, notebook=nbformat.read(str(RELEASED), as_version=4))
+    assert sorted(untouched["cells"]) == ALL_TESTS
+    assert all(cell["score"] == 0 for cell in untouched["cells"].values()), untouched
 
 
-def test_a_library_warning_in_a_test_cell_costs_no_points(tmp_path):
-    # nbgrader gives zero to a test cell with stderr output; the IgnorePattern of autograder/nbgrader_config.py
-    # drops warnings (torch, matplotlib...) so a correct answer that triggers one keeps its points.
-    from nbgrader_course import autograde_scores
-
-    from nbharness import cell_by_grade_id
-
-    nb = source_nb()
-    cell_by_grade_id(nb, "sequential_model").source = (
+def test_a_library_warning_costs_no_points():
+    # A correct answer whose layer warns (torch, matplotlib and music21 do) keeps its points.
+    warned = (
         "import warnings\n"
         "class WarningSigmoid(nn.Sigmoid):\n"
         "    def forward(self, inputs):\n"
         "        warnings.warn('this activation is deprecated', UserWarning)\n"
         "        return super().forward(inputs)\n"
         "model = nn.Sequential(nn.Linear(n_input_nodes, n_output_nodes), WarningSigmoid())\n")
-    submission = tmp_path / NOTEBOOK
-    nbformat.write(nb, str(submission))
-    scores = autograde_scores(ASSIGNMENT, submission, student="warned")
-    assert scores["test_sequential_model_output"] == (2.0, 2.0), scores
+    result = judging.grade(ASSIGNMENT, {"sequential_model": warned})
+    assert result["cells"]["test_sequential_model_output"]["score"] == 2.0, result
 
 
-def test_a_filled_in_student_copy_is_graded_with_the_hidden_tests_restored(tmp_path):
+def test_a_filled_in_student_copy_is_graded_by_its_answers(tmp_path):
     # What students really hand in: the released copy with their answers. Here the reference answers,
-    # except a history of tensors, which passes the visible checks and only a hidden check catches.
-    from nbgrader_course import autograde_scores
-
-    from nbharness import cell_by_grade_id
+    # except a history of tensors, which passes the visible checks and only the judge's check catches.
+    from autograder import repair
 
     source = source_nb()
     filled = nbformat.read(str(RELEASED), as_version=4)
@@ -408,9 +397,7 @@ def test_a_filled_in_student_copy_is_graded_with_the_hidden_tests_restored(tmp_p
         cell_by_grade_id(filled, grade_id).source = cell_by_grade_id(source, grade_id).source
     cell_by_grade_id(filled, "gradient_descent").source = CASES["tensor_history_plain_w"]["replacements"][
         "gradient_descent"]
-    submission = tmp_path / NOTEBOOK
-    nbformat.write(filled, str(submission))
-    scores = autograde_scores(ASSIGNMENT, submission, student="filled")
-    lost = {grade_id for grade_id, (score, max_score) in scores.items() if score != max_score}
-    assert lost == {"test_gradient_descent_history"}, scores
-    assert scores["test_gradient_descent_history"][0] == 0
+    released = nbformat.read(str(RELEASED), as_version=4)
+    rebuilt = repair.rebuild(released, filled, repair.answer_signatures(source))
+    result = judging.grade(ASSIGNMENT, notebook=rebuilt.notebook)
+    assert judging.failed(result) == {"test_gradient_descent_history"}, result

@@ -1,9 +1,10 @@
-"""The graded notebook of part 2 (PT_Part2_Music_Generation): structure, tests and a real nbgrader round trip.
+"""The graded notebook of part 2 (PT_Part2_Music_Generation): structure, visible tests and the judge's checks.
 
-Each `run_notebook` call executes the whole notebook (about 30 s on 2 busy cores), so every case below swaps
-all six answer cells at once: wrong answers that students really write must lose points in exactly the
-expected test cells, and correct alternatives must keep full marks in theirs. The reference solution itself
-gets full marks in `test_autograde_gives_full_marks_to_the_solution`.
+Every case below swaps all six answer cells at once: wrong answers that students really write must lose points
+in exactly the expected test cells (judged as in a real grading run, by autograder/judge.py and the checks of
+autograder/checks/pt_part2_music_generation.py), and correct alternatives must keep full marks in theirs.
+The visible tests run in a real kernel, as in the student's Colab: they pass for the reference solution and
+name the likely cause of the common mistakes.
 """
 
 import re
@@ -14,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import judging
+from autograder import checks
 from nbharness import failed_cells, nbgrader_meta, run_notebook, solutions_path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +52,14 @@ def test_answer_cells_carry_exactly_the_agreed_grade_ids():
     assert answers == ANSWER_IDS
 
 
-def test_every_test_cell_belongs_to_an_answer_has_points_and_hidden_checks():
+def test_every_test_cell_belongs_to_an_answer_has_points_visible_tests_and_a_check():
+    registered = checks.load(ASSIGNMENT)
+    assert set(registered) == all_test_ids(), "every graded test cell has exactly one check in autograder/checks"
     for cell in graded_test_cells():
         meta = nbgrader_meta(cell)
         assert any(meta["grade_id"].startswith(f"test_{answer}_") for answer in ANSWER_IDS), meta["grade_id"]
         assert meta["points"] > 0 and meta["locked"]
-        visible, _, hidden = cell.source.partition("### BEGIN HIDDEN TESTS")
-        assert "### END HIDDEN TESTS" in hidden and "assert" in hidden, meta["grade_id"]
-        assert visible.strip(), meta["grade_id"]  # nbgrader needs a visible line
+        assert "assert" in cell.source and "HIDDEN TESTS" not in cell.source, meta["grade_id"]
         assert "tqdm" not in cell.source and "progress_bar" not in cell.source
     for answer in ANSWER_IDS:  # partial credit: at least two graded cells per task
         assert len(ids_of(answer)) >= 2, answer
@@ -101,7 +104,7 @@ def test_released_copy_is_up_to_date_and_reveals_no_answer():
     assert committed == fresh, "exercises/ застарів: запустіть `python -m autograder release`"
     student_text = fresh.decode("utf-8")
     for secret in ("self.lstm = nn.LSTM(embedding_dim", "torch.multinomial(probabilities", "return F.cross_entropy(logits.reshape", "optimizer.zero_grad()\n    loss",
-                   "chk_count_rule", "chk_one_hot_logits((first + 1)", "np.random.randint(0, last_start"):
+                   "np.random.randint(0, last_start", "[char2idx[c] for c in", "[char2idx[char] for char in"):
         assert secret not in student_text, secret
 
 
@@ -290,8 +293,17 @@ WRONG_4 = {
     # Only the generated characters are returned.
     "generate_text": generate(SAMPLE_LOOP, result="''.join(text_generated)"),
 }
-EXPECTED_4 = {"test_get_batch_shift", "test_lstm_model_state", "test_generate_text_length",
-              "test_generate_text_start", "test_generate_text_state"}
+EXPECTED_4 = {"test_get_batch_shift", "test_lstm_model_state", "test_generate_text_length"}
+
+WRONG_5 = {
+    # The first character sampled from the FIRST position of the start string's logits.
+    "generate_text": generate(SAMPLE_LOOP.replace("logits[0, -1]", "logits[0, 0]")),
+}
+WRONG_6 = {
+    # The start string without its first character reaches the model.
+    "generate_text": generate(SAMPLE_LOOP).replace("for s in start_string]]", "for s in start_string[1:] or start_string]]"),
+}
+EXPECTED_5 = EXPECTED_6 = {"test_generate_text_start"}
 
 ALTERNATIVES_5 = {
     # torch RNG, unfold-free slicing with torch.
@@ -345,25 +357,59 @@ def generate_text(model, start_string, generation_length=1000):
     pytest.param(WRONG_2, EXPECTED_2, id="ord-fixed_windows-softmax-double_softmax-no_step-last_char"),
     pytest.param(WRONG_3, EXPECTED_3, id="float_batch-no_batch_first_silent-no_reduction-state_not_carried"),
     pytest.param(WRONG_4, EXPECTED_4, id="shift_by_two-state_ignored-only_generated"),
+    pytest.param(WRONG_5, EXPECTED_5, id="first_character_from_the_first_position"),
+    pytest.param(WRONG_6, EXPECTED_6, id="start_string_without_its_first_character"),
     pytest.param(ALTERNATIVES_5, set(), id="correct_alternatives_torch_rng-transposed_lstm-permute-categorical"),
     pytest.param(ALTERNATIVES_6, set(), id="correct_alternative_regenerate_whole_text"),
 ])
 def test_answers_lose_points_exactly_in_the_expected_cells(replacements, expected_failures):
-    outcomes, _ = run_notebook(SOURCE, replacements=replacements, env=ENV, timeout=300)
-    assert set(outcomes) == all_test_ids()
-    failed = set(failed_cells(outcomes))
-    details = {grade_id: outcomes[grade_id].message[-300:] for grade_id in failed ^ expected_failures}
+    result = judging.grade(ASSIGNMENT, replacements)
+    assert set(result["cells"]) == all_test_ids()
+    failed = judging.failed(result)
+    details = {grade_id: result["cells"][grade_id]["message"][-300:] for grade_id in failed ^ expected_failures}
     assert failed == expected_failures, details
+    for grade_id in failed:  # what the student reads is Ukrainian
+        assert re.search("[а-яіїєґ]{4}", result["cells"][grade_id]["message"]), result["cells"][grade_id]
 
 
-# ------------------------------------------------------------------ a real nbgrader round trip
+# ------------------------------------------------------------------ the visible tests, in a real kernel
 
-def test_autograde_gives_full_marks_to_the_solution_and_zero_to_the_untouched_copy():
-    from nbgrader_course import autograde_scores
+# The mistakes students make most (one per answer cell, so one run covers them), and the word of the
+# visible test's message that names the likely cause.
+COMMON_MISTAKES = {
+    "get_batch": WRONG_1["get_batch"],  # the target window not shifted
+    "lstm_model": WRONG_1["lstm_model"],  # no batch_first=True
+    "compute_loss": WRONG_2["compute_loss"],  # softmax before the loss
+    "train_step": WRONG_1["train_step"],  # no zero_grad
+    "generate_text": WRONG_1["generate_text"],  # argmax instead of sampling
+    "vectorize_string": WRONG_2["vectorize_string"],  # character codes instead of the vocabulary's numbers
+}
+HINTS = {"test_get_batch_shift": "seq_length + 1", "test_lstm_model_shapes": "batch_first",
+         "test_compute_loss_value": "softmax", "test_train_step_fresh_gradients": "zero_grad",
+         "test_generate_text_samples": "argmax", "test_vectorize_string_values": "char2idx"}
 
-    solution = autograde_scores(ASSIGNMENT, SOURCE)
-    assert set(solution) == all_test_ids()
-    assert all(score == max_score > 0 for score, max_score in solution.values()), solution
-    untouched = autograde_scores(ASSIGNMENT, RELEASED, student="s2")
-    assert set(untouched) == all_test_ids()
-    assert all(score == 0 for score, _ in untouched.values()), untouched
+
+def test_the_reference_passes_every_visible_test_and_runs_cleanly():
+    outcomes, executed = run_notebook(SOURCE, env=ENV, timeout=300)
+    assert set(outcomes) == all_test_ids()
+    assert failed_cells(outcomes) == []
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", (cell.source[:80], output.get("evalue"))
+
+
+def test_visible_tests_name_the_cause_of_the_common_mistakes():
+    outcomes, _ = run_notebook(SOURCE, replacements=COMMON_MISTAKES, env=ENV, timeout=300)
+    for grade_id, hint in HINTS.items():
+        assert not outcomes[grade_id].passed, f"{grade_id} does not catch its common mistake"
+        assert hint in outcomes[grade_id].message, (grade_id, outcomes[grade_id].message[-300:])
+
+
+# ------------------------------------------------------------------ the judge on whole notebooks
+
+def test_the_judge_gives_full_marks_to_the_solution_and_zero_to_the_untouched_copy():
+    solution = judging.grade(ASSIGNMENT)
+    assert judging.failed(solution) == set() and solution["tampered"] == [], solution
+    untouched = judging.grade(ASSIGNMENT, notebook=nbformat.read(str(RELEASED), as_version=4))
+    assert set(untouched["cells"]) == all_test_ids()
+    assert all(cell["score"] == 0 for cell in untouched["cells"].values()), untouched

@@ -229,7 +229,7 @@ def main(request_fd, answer_fd):
                 answer = {"value": programs[request["op"]](context, **request.get("args", {}))}
             answer["ok"] = True
         except StudentError as error:
-            answer = {"ok": False, "error": str(error)}
+            answer = {"ok": False, "error": str(error), "crash": isinstance(error, StudentCrash)}
         except BaseException as error:  # a program's input the student's code made impossible
             answer = {"ok": False, "error": describe_error(error, tools)}
         if request["op"] == "report":  # asked once, at the end: fingerprinting takes a fifth of a second
@@ -240,7 +240,11 @@ def main(request_fd, answer_fd):
 
 
 class StudentError(Exception):
-    """The student's code failed; the message (Ukrainian) says how, already cut to size."""
+    """The student's code cannot answer; the message (Ukrainian) says why, already cut to size."""
+
+
+class StudentCrash(StudentError):
+    """The student's code raised an exception; the message is its type and text (describe)."""
 
 
 class CellTimeout(BaseException):
@@ -371,7 +375,7 @@ def _call_student(context, target, *args, **kwargs):
     except StudentError:
         raise
     except BaseException as error:
-        raise StudentError(describe(error, context["tools"]))
+        raise StudentCrash(describe(error, context["tools"]))
 
 
 def program_values(context, names):
