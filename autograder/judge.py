@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from . import answers, checks, sandbox
 from .messages import t
 
-MAX_RESTARTS = 2
+MAX_RESTARTS = 8  # a probe that keeps dying costs a restart per check, within the job's time limit
 STARTUP_SECONDS = 120  # for a fresh probe to import torch and answer, however busy the machine
 MAX_MESSAGE_BYTES = 64 * 2**20  # one answer of the probe; a bigger one is the student's error, not the grader's
 OUTPUT_KEPT = 32 * 1024  # of the probe's own stdout/stderr, for the instructor's log

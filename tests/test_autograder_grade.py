@@ -1,95 +1,91 @@
-"""End to end: one `python -m autograder grade` over a Moodle archive of a whole (small) class.
+"""End to end: one `python -m autograder grade` over a Moodle archive of a whole (small) class of Part 1.
 
-Uses the toy assignment from tests/submissions (fast, and independent of the real notebooks' content);
-test_autograder_real.py does the same with the course's real notebooks.
+Ordinary students (right, wrong, after Colab, damaged notebooks) and hostile ones (infinite loops, os._exit,
+reading what is not theirs, printing megabytes); the hostile tricks against the tests themselves are in
+test_autograder_hostile.py.
 """
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder import sandbox
+from autograder import sandbox, secret_lines
 from submissions import builders
-from submissions.toy_course import CORRECT_DENSE, WRONG_DENSE, read_grades, released_toy
+from submissions.toy_course import (FULL_MARKS, REPO, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1,
+                                    part1_dense, read_grades)
 
-REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "pt_part1_intro"
+DENSE_POINTS = 6
 
 
 def run_grade(*args):
     return subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    solutions, released, source = released_toy(root / "toy")
-    answers = builders.reference_answers(source)
+    released, answers = part1()
     forbidden = root / "outside.txt"
+    copy_of_course = root / "other-course" / "solutions"  # another copy of the course on the machine
+    copy_of_course.mkdir(parents=True)
+    (copy_of_course / "answers.txt").write_text("секрет", encoding="utf-8")
 
-    def notebook(dense=CORRECT_DENSE, **changes):
+    def notebook(dense=RIGHT_DENSE, **changes):
         return builders.filled(released, {**answers, "dense_layer": dense, **changes})
 
     files = {
         ("Олена Коваль", "1001", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook()),
-        ("Петро Іваненко", "1002", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(WRONG_DENSE)),
+        ("Петро Іваненко", "1002", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(WRONG_DENSE_LAYER)),
         ("Марія Шевчук", "1003", "Copy of PT_Part1_Intro.ipynb"):
             builders.to_bytes(builders.colab_roundtrip(notebook(), seed=1)),
         ("Андрій Мельник", "1004", "PT_Part1_Intro (1).ipynb"): builders.to_bytes(builders.edit_test_cells(
-            builders.delete_cells(notebook(WRONG_DENSE), ["tensors", "test_dense_layer_values"]))),
+            builders.delete_cells(notebook(WRONG_DENSE_LAYER), ["tensors", "test_dense_layer_forward"]))),
         ("Ірина Бойко", "1005", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(), version=3),
         ("Тарас Ткаченко", "1006", "PT_Part1_Intro.ipynb"): b"\x00\x01 this is not json",
-        ("Оксана Кравченко", "1007", "PT_Part2_Music_Generation.ipynb"):
-            builders.to_bytes(builders.toy_part2_source()),
-        ("Дмитро Олійник", "1008", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "import torch\ntorch.testing.assert_close = lambda *a, **k: None\n" + WRONG_DENSE)),
-        ("Юлія Лисенко", "1009", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n" + WRONG_DENSE)),
+        ("Оксана Кравченко", "1007", "PT_Part2_Music_Generation.ipynb"): (
+            REPO / "exercises" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb").read_bytes(),
         ("Богдан Савченко", "1010", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "while True:\n    pass\n" + CORRECT_DENSE)),
-        ("Софія Руденко", "1011", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "import os\ndef dense(x, w, b):\n    os._exit(1)\n")),
+            "while True:\n    pass\n" + RIGHT_DENSE)),
+        ("Софія Руденко", "1011", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(part1_dense(
+            "        import os\n        os._exit(1)\n"))),
         ("Віктор Мороз", "1012", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            f"SECRET = open({str(solutions / 'pt_part1_intro' / 'PT_Part1_Intro.ipynb')!r}).read()\n"
-            f"open({str(forbidden)!r}, 'w').write('x')\n" + CORRECT_DENSE)),
-        ("Анна Поліщук", "1013", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "import warnings\ndef dense(x, w, b):\n"
-            "    warnings.warn('Using a non-full backward hook is deprecated', UserWarning)\n    return x @ w + b\n")),
+            f"open({str(forbidden)!r}, 'w').write('x')\n" + RIGHT_DENSE)),
+        ("Віра Мороз", "1016", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
+            f"SECRET = open({str(copy_of_course / 'answers.txt')!r}).read()\n" + RIGHT_DENSE)),
+        ("Анна Поліщук", "1013", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(part1_dense(
+            "        import warnings\n        warnings.warn('this layer is deprecated', UserWarning)\n"
+            "        return torch.sigmoid(x @ self.W + self.bias)\n"))),
         ("Максим Гнатюк", "1014", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
-            "for _ in range(100000):\n    print('x' * 200)\n" + CORRECT_DENSE)),
+            "for _ in range(100000):\n    print('x' * 200)\n" + RIGHT_DENSE)),
         ("Ніна Бондар", "1015", "PT_Part1_Intro.ipynb"): builders.to_bytes(released),
     }
     archive = root / "moodle.zip"
     archive.write_bytes(builders.moodle_zip(files))
     out = root / "out"
-    result = run_grade("pt_part1_intro", archive, "--out", out, "--workers", 2, "--timeout", 10,
-                       "--notebook-timeout", 60, "--solutions", solutions)
-    return {"root": root, "out": out, "result": result, "solutions": solutions, "forbidden": forbidden,
-            "released": released, "answers": answers, "source": source}
+    result = run_grade(ASSIGNMENT, archive, "--out", out, "--workers", 2, "--timeout", 10, "--notebook-timeout", 120)
+    return {"root": root, "out": out, "result": result, "forbidden": forbidden, "released": released,
+            "answers": answers}
 
 
-EXPECTED = {  # student: (total of 5, status)
-    "1001": (5, "graded"),   # correct
-    "1002": (2, "graded"),   # wrong values: loses the 3 points of the hidden test only
-    "1003": (5, "graded"),   # Colab round trip: metadata stripped, shuffled, outputs, widgets, extra cells
-    "1004": (1, "graded"),   # answer and test cells deleted, tests edited: originals restored and run
-    "1005": (5, "graded"),   # nbformat v3
-    "1006": (0, "error"),    # not JSON
-    "1007": (0, "error"),    # the other assignment
-    "1008": (5, "review"),   # torch.testing.assert_close patched: the trick "works", so it goes to review
-    "1009": (2, "review"),   # IPython custom exception handler
-    "1010": (1, "graded"),   # infinite loop: the cell times out, `dense` never gets defined
-    "1011": (1, "graded"),   # os._exit kills the kernel during the dense tests
-    "1012": (1, "graded"),   # reading solutions/ fails inside the sandbox
-    "1013": (5, "graded"),   # a torch-like warning on stderr costs nothing
-    "1014": (5, "graded"),   # megabytes of output
-    "1015": (0, "graded"),   # the untouched release
+EXPECTED = {  # student: (total of 22, status)
+    "1001": (FULL_MARKS, "graded"),
+    "1002": (WRONG_TOTAL, "graded"),  # wrong values: loses the forward and gradient checks only
+    "1003": (FULL_MARKS, "graded"),  # Colab round trip: metadata stripped, shuffled, outputs, widgets, extra cells
+    "1004": (WRONG_TOTAL - 2, "graded"),  # answer and test cells deleted, tests edited: no `tensors`, wrong layer
+    "1005": (FULL_MARKS, "graded"),  # nbformat v3
+    "1006": (0, "error"),  # not JSON
+    "1007": (0, "error"),  # the other assignment
+    "1010": (FULL_MARKS - DENSE_POINTS, "graded"),  # infinite loop: the cell is stopped, the layer never defined
+    "1011": (FULL_MARKS - 4, "graded"),  # os._exit in forward: the probe dies in those checks only
+    "1012": (FULL_MARKS - DENSE_POINTS, "graded"),  # writing outside its folder fails: the layer never defined
+    "1016": (FULL_MARKS - DENSE_POINTS, "graded"),  # another copy of the course does not exist in the sandbox
+    "1013": (FULL_MARKS, "graded"),  # a library-like warning costs nothing
+    "1014": (FULL_MARKS, "graded"),  # megabytes of output
+    "1015": (0, "graded"),  # the untouched release
 }
 
 
@@ -97,8 +93,9 @@ def test_grade_command_finishes_with_a_summary(graded_class):
     result = graded_class["result"]
     assert result.returncode == 0, result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]
-    assert "Оцінено робіт: 11" in last and "на ручну перевірку: 2" in last and "не вдалося оцінити: 2" in last
+    assert "Оцінено робіт: 12" in last and "на ручну перевірку: 0" in last and "не вдалося оцінити: 2" in last
     assert str(graded_class["out"]) in last
+    assert "робіт/хв" in result.stdout and "лишилося" in result.stdout  # progress a person can watch
 
 
 def test_every_student_gets_the_expected_verdict(graded_class):
@@ -107,45 +104,44 @@ def test_every_student_gets_the_expected_verdict(graded_class):
     got = {sid: (float(row["total"]), row["status"]) for sid, row in grades.items()}
     assert got == {sid: (float(total), status) for sid, (total, status) in EXPECTED.items()}
     assert grades["1001"]["name"] == "Олена Коваль"
-    assert grades["1002"]["test_dense_layer_values"] == "0" and grades["1002"]["test_dense_layer_shape"] == "1"
+    assert grades["1002"]["test_dense_layer_forward"] == "0" and grades["1002"]["test_dense_layer_parameters"] == "2"
     assert "іншого завдання" in grades["1007"]["reasons"]
     assert "JSON" in grades["1006"]["reasons"]
-    assert "assert_close" in grades["1008"]["reasons"]
-    assert "set_custom_exc" in grades["1009"]["reasons"]
-    notes = {sid: " ".join(json.loads((graded_class["out"] / ".course" / "results" / "pt_part1_intro" /
+    notes = {sid: " ".join(json.loads((graded_class["out"] / ".course" / "results" / ASSIGNMENT /
                                        f"{sid}.json").read_text(encoding="utf-8"))["notes"]) for sid in grades}
-    assert "ліміт часу" in notes["1010"] and "аварійно" in notes["1011"] and "обрізано" in notes["1014"]
+    assert "ліміт часу" in notes["1010"] and "перезапустити" in notes["1011"]
     assert "за вмістом" in notes["1003"] and "ліміт часу" not in notes["1001"]
 
 
-def test_the_sandbox_kept_student_code_in_its_folder(graded_class):
+def test_the_sandbox_kept_student_code_in_its_place(graded_class):
     if not sandbox.bubblewrap_available():
         pytest.skip("bubblewrap недоступний")
     assert not graded_class["forbidden"].exists()
-    verdict = json.loads((graded_class["out"] / ".course" / "results" / "pt_part1_intro" / "1012.json").read_text())
-    assert verdict["cells"]["test_dense_layer_shape"]["message"].startswith("NameError")
+    for student, error in (("1012", "No such file"), ("1016", "No such file")):  # neither place exists inside
+        verdict = json.loads((graded_class["out"] / ".course" / "results" / ASSIGNMENT /
+                              f"{student}.json").read_text(encoding="utf-8"))
+        assert any(error in note for note in verdict["notes"]), verdict["notes"]
 
 
-def test_gradebook_holds_the_same_scores(graded_class):
+def test_gradebook_and_formgrader_copies_hold_the_same_scores(graded_class):
     from nbgrader.api import Gradebook
 
     grades = read_grades(graded_class["out"])
     with Gradebook(f"sqlite:///{graded_class['out'] / '.course' / 'gradebook.db'}") as gb:
         for sid, row in grades.items():
-            submission = gb.find_submission("pt_part1_intro", sid)
+            submission = gb.find_submission(ASSIGNMENT, sid)
             assert submission.score == pytest.approx(float(row["total"])), sid
+    autograded = graded_class["out"] / ".course" / "autograded" / "1002" / ASSIGNMENT / "PT_Part1_Intro.ipynb"
+    text = autograded.read_text(encoding="utf-8")
+    assert "Після сигмоїди всі значення" in text  # the failed check's message, where formgrader shows the cell
 
 
 def test_feedback_names_failures_but_never_shows_hidden_tests(graded_class):
     feedback = graded_class["out"] / "feedback"
     assert sorted(p.stem for p in feedback.glob("*.html")) == sorted(EXPECTED)
     wrong = (feedback / "1002.html").read_text(encoding="utf-8")
-    assert "test_dense_layer_values" in wrong and "значення шару неправильні" in wrong
-    hidden_lines = ["torch.addmm", "hidden-marker-7f3a", "BEGIN HIDDEN TESTS"]
-    for page in feedback.glob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        for line in hidden_lines:
-            assert line not in text, (page.name, line)
+    assert "test_dense_layer_forward" in wrong and "Після сигмоїди всі значення" in wrong
+    assert secret_lines.leaks_in_tree(feedback) == []
     assert "JSON" in (feedback / "1006.html").read_text(encoding="utf-8")
 
 
@@ -153,47 +149,45 @@ def test_report_has_histogram_pass_rates_and_flags(graded_class):
     out = graded_class["out"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert (out / "histogram.png").read_bytes()[:4] == b"\x89PNG"
-    for grade_id in ("test_tensors_shape", "test_dense_layer_shape", "test_dense_layer_values"):
+    for grade_id in ("test_tensors_matrix", "test_dense_layer_forward", "test_gradient_descent_trajectory"):
         assert grade_id in report
-    for flagged in ("1006", "1007", "1008", "1009"):
+    for flagged in ("1006", "1007"):
         assert flagged in report
-    assert "set_custom_exc" in report
     moodle = (out / "moodle_grades.csv").read_text(encoding="utf-8").splitlines()
-    assert moodle[0] == "ID number,Full name,Grade" and "1001,Олена Коваль,5" in moodle
+    assert moodle[0] == "ID number,Full name,Grade" and f"1001,Олена Коваль,{FULL_MARKS}" in moodle
 
 
-def test_grading_again_replaces_one_student_and_keeps_the_class(graded_class, tmp_path):
+def test_grading_again_replaces_one_student_resumes_the_rest_and_keeps_the_class(graded_class, tmp_path):
     out, released, answers = graded_class["out"], graded_class["released"], graded_class["answers"]
     before = read_grades(out)
-    # 1001 hands in again, now wrong; 1002 again unchanged: same grade as the first time.
+    # 1001 hands in again, now wrong; 1002 again unchanged: not graded again, the same grade.
     again = tmp_path / "again"
     again.mkdir()
     (again / "1001_PT_Part1_Intro.ipynb").write_bytes(
-        builders.to_bytes(builders.filled(released, {**answers, "dense_layer": WRONG_DENSE})))
+        builders.to_bytes(builders.filled(released, {**answers, "dense_layer": WRONG_DENSE_LAYER})))
     (again / "1002_PT_Part1_Intro.ipynb").write_bytes(
-        builders.to_bytes(builders.filled(released, {**answers, "dense_layer": WRONG_DENSE})))
-    result = run_grade("pt_part1_intro", again, "--out", out, "--timeout", 10, "--solutions",
-                       graded_class["solutions"])
+        builders.to_bytes(builders.filled(released, {**answers, "dense_layer": WRONG_DENSE_LAYER})))
+    result = run_grade(ASSIGNMENT, again, "--out", out, "--workers", 1, "--timeout", 10, "--notebook-timeout", 120)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "не оцінюю вдруге: 1" in result.stdout  # 1002: the same file, the same checks
     after = read_grades(out)
-    assert float(after["1001"]["total"]) == 2 and after["1001"]["test_dense_layer_values"] == "0"
-    assert after["1002"] == before["1002"]
-    assert {k: v for k, v in after.items() if k not in ("1001",)} == {k: v for k, v in before.items() if k != "1001"}
+    assert float(after["1001"]["total"]) == WRONG_TOTAL and after["1001"]["test_dense_layer_forward"] == "0"
+    assert {k: v for k, v in after.items() if k != "1001"} == {k: v for k, v in before.items() if k != "1001"}
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{out / '.course' / 'gradebook.db'}") as gb:
-        assert gb.find_submission("pt_part1_intro", "1001").score == 2
-        assert len(gb.find_assignment("pt_part1_intro").submissions) == len(EXPECTED)
+        assert gb.find_submission(ASSIGNMENT, "1001").score == WRONG_TOTAL
+        assert len(gb.find_assignment(ASSIGNMENT).submissions) == len(EXPECTED)
 
 
 def test_bad_command_lines_answer_in_ukrainian(tmp_path):
     result = run_grade("no_such_assignment", tmp_path, "--out", tmp_path / "o")
     assert result.returncode == 1 and "Невідоме завдання" in result.stderr
-    result = run_grade("pt_part1_intro", tmp_path / "missing.zip", "--out", tmp_path / "o")
+    result = run_grade(ASSIGNMENT, tmp_path / "missing.zip", "--out", tmp_path / "o")
     assert result.returncode == 1 and "Не знайдено" in result.stderr
-    result = run_grade("pt_part1_intro", tmp_path, "--out", REPO / "results-in-git")
+    result = run_grade(ASSIGNMENT, tmp_path, "--out", REPO / "results-in-git")
     assert result.returncode == 1 and "не ігнорується git" in result.stderr
     assert not (REPO / "results-in-git").exists()
     help_text = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], cwd=REPO,
                                capture_output=True, text=True).stdout
-    assert "використання" in help_text and "--workers" in help_text and "оцінювати одночасно" in help_text
+    assert "використання" in help_text and "--workers" in help_text and "--scheduler" in help_text

@@ -31,3 +31,32 @@ def read_grades(out):
     """{student id: row of grades.csv} in the output folder `out`."""
     with open(out / "grades.csv", encoding="utf-8") as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+# ----- the course's real Part 1, for whole-class runs (its hidden checks live in autograder/checks) -----
+
+REPO = Path(__file__).resolve().parent.parent.parent
+PART1_SOURCE = REPO / "solutions" / "pt_part1_intro" / "PT_Part1_Intro.ipynb"
+PART1_RELEASED = REPO / "exercises" / "pt_part1_intro" / "PT_Part1_Intro.ipynb"
+FULL_MARKS = 22
+
+
+def part1():
+    """(released notebook, reference answers) of Part 1."""
+    released = nbformat.read(str(PART1_RELEASED), as_version=4)
+    return released, builders.reference_answers(nbformat.read(str(PART1_SOURCE), as_version=4))
+
+
+def part1_dense(forward_body):
+    """Part 1's answer `dense_layer` with `forward` written as `forward_body` (indented 8 spaces)."""
+    return ("class OurDenseLayer(nn.Module):\n"
+            "    def __init__(self, num_inputs, num_outputs):\n"
+            "        super().__init__()\n"
+            "        self.W = nn.Parameter(torch.randn(num_inputs, num_outputs))\n"
+            "        self.bias = nn.Parameter(torch.randn(num_outputs))\n\n"
+            "    def forward(self, x):\n" + forward_body)
+
+
+RIGHT_DENSE = part1_dense("        return torch.sigmoid(x @ self.W + self.bias)\n")
+WRONG_DENSE_LAYER = part1_dense("        return torch.relu(x @ self.W + self.bias)\n")  # loses forward and gradient
+WRONG_TOTAL = FULL_MARKS - 4
