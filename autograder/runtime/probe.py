@@ -135,6 +135,7 @@ def main(request_fd, answer_fd):
     import torch.nn.functional as functional
 
     read, write, b64encode, b64decode = os.read, os.write, base64.b64encode, base64.b64decode
+    getpid, hard_exit, own_pid = os.getpid, os._exit, os.getpid()
     dumps, loads, monotonic, get_objects = json.dumps, json.loads, time.monotonic, gc.get_objects
     tensor_type, ndarray_type, module_type, optimizer_type = torch.Tensor, numpy.ndarray, torch.nn.Module, torch.optim.Optimizer
     type_of, is_instance = type, isinstance
@@ -187,6 +188,8 @@ def main(request_fd, answer_fd):
         try:
             return call(*args, **kwargs)
         finally:
+            if getpid() != own_pid:  # a process the student's code forked must never answer the judge
+                hard_exit(0)
             state["student"] -= 1
 
     def seed(value):
