@@ -23,15 +23,17 @@ def default_workers():
 
 @contextlib.contextmanager
 def client(workers=None, scheduler=None):
-    """A Dask client: of the cluster at `scheduler` (an address such as tcp://10.0.0.5:8786), or of a new
-    local cluster of `workers` processes with one job at a time each."""
+    """A Dask client: of the cluster at `scheduler` (an address such as tcp://10.0.0.5:8786, or the JSON file
+    `dask scheduler --scheduler-file` wrote), or of a new local cluster of `workers` processes with one job at
+    a time each."""
     import dask
     from dask.distributed import Client, LocalCluster
 
     dask.config.set({"distributed.scheduler.allowed-failures": MAX_WORKER_DEATHS - 1,
                      "distributed.worker.daemon": False})  # a worker starts sandboxed processes of its own
     if scheduler:
-        with Client(scheduler, timeout="60s") as remote:
+        where = {"scheduler_file": scheduler} if os.path.isfile(scheduler) else {"address": scheduler}
+        with Client(**where, timeout="60s") as remote:
             yield remote
         return
     with LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,

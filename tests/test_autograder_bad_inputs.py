@@ -1,9 +1,9 @@
 """End to end: one class graded in one run, where each bad input costs only its own student.
 
-A Moodle archive of the toy assignment (tests/submissions) holds good students and one student per bad input
+A Moodle archive of Part 1 holds good students and one student per bad input
 (a name flagged UTF-8 that is not, encrypted and corrupt zips, a lone surrogate, the other assignment, several
 files, a date no calendar has, past the cap on expanded bytes), next to a folder whose name is not UTF-8.
-The run is in-process so that the cap can be made small; the students' code still runs in the workers.
+The run is in-process so that the cap can be made small; the students' code still runs in the sandboxed jobs.
 """
 
 import json
@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import collect, grading
+from autograder import collect, grading, sandbox
 from submissions import builders
-from submissions.toy_course import CORRECT_DENSE, WRONG_DENSE, read_grades, released_toy
+from submissions.toy_course import FULL_MARKS, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1, part1_dense, read_grades
 
 REPO = Path(__file__).resolve().parent.parent
 CAP = 2 * 2**20  # bytes expanded from archives in this run; the class is far smaller, student 3012 is not
@@ -34,15 +34,15 @@ def _other_assignment():
 
 
 def _class_files(released, answers):
-    def notebook(dense=CORRECT_DENSE):
+    def notebook(dense=RIGHT_DENSE):
         return builders.to_bytes(builders.filled(released, {**answers, "dense_layer": dense}))
 
     correct, mark = notebook(), builders.NOT_UTF8_MARKER
-    huge = builders.filled(released, {**answers, "dense_layer": CORRECT_DENSE})
+    huge = builders.filled(released, {**answers, "dense_layer": RIGHT_DENSE})
     huge.cells.append(nbformat.v4.new_markdown_cell("x" * (CAP + 2**20)))
     return {
         ("Олена Коваль", "3001", "PT_Part1_Intro.ipynb"): correct,
-        ("Петро Іваненко", "3002", "PT_Part1_Intro.ipynb"): notebook(WRONG_DENSE),
+        ("Петро Іваненко", "3002", "PT_Part1_Intro.ipynb"): notebook(WRONG_DENSE_LAYER),
         ("Марія Шевчук", "3003", "Copy of PT_Part1_Intro.ipynb"):
             builders.to_bytes(builders.colab_roundtrip(builders.filled(released, answers), seed=1)),
         (f"Ірина{mark} Бойко", "3004", "PT_Part1_Intro.ipynb"): correct,
@@ -51,14 +51,14 @@ def _class_files(released, answers):
         ("Дмитро Олійник", "3007", "work.zip"):
             builders.damaged_entry(_zip_of_notebook(correct), "PT_Part1_Intro.ipynb"),
         ("Юлія Лисенко", "3008", "PT_Part1_Intro.ipynb"):
-            builders.with_lone_surrogate(notebook(CORRECT_DENSE + "# LONE_SURROGATE\n")),
+            builders.with_lone_surrogate(notebook(RIGHT_DENSE + "# LONE_SURROGATE\n")),
         ("Богдан Савченко", "3009", "PT_Part2_Music_Generation.ipynb"): _other_assignment(),
-        ("Софія Руденко", "3010", "PT_Part1_Intro.ipynb", EARLIER): notebook(WRONG_DENSE),
+        ("Софія Руденко", "3010", "PT_Part1_Intro.ipynb", EARLIER): notebook(WRONG_DENSE_LAYER),
         ("Софія Руденко", "3010", "PT_Part1_Intro (1).ipynb", LATER): correct,
         ("Віктор Мороз", "3011", "PT_Part1_Intro.ipynb"): correct,
         ("Віктор Мороз", "3011", "Copy of PT_Part1_Intro.ipynb"): correct,
         ("Максим Гнатюк", "3013", "PT_Part1_Intro.ipynb", (1980, 0, 0, 0, 0, 0)): correct,
-        ("Ніна Бондар", "3014", "PT_Part1_Intro.ipynb"): notebook("def dense(x, w, b):\n    raise ValueError('\\ud800')\n"),
+        ("Ніна Бондар", "3014", "PT_Part1_Intro.ipynb"): notebook(part1_dense("        raise ValueError('\\ud800')\n")),
         ("Олег Мельник", "3015", "lab.zip"): _zip_of_notebook(correct),
         ("Анна Поліщук", "3012", "PT_Part1_Intro.ipynb"): builders.to_bytes(huge),
     }
@@ -78,10 +78,10 @@ def _write_inputs(root, released, answers):
 @pytest.fixture(scope="module")
 def bad_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad-class")
-    solutions, released, source = released_toy(root / "toy")
-    inputs, out, said = _write_inputs(root, released, builders.reference_answers(source)), root / "out", []
-    options = grading.Options("pt_part1_intro", inputs, out, workers=2, cell_timeout=20, notebook_timeout=90,
-                              solutions=solutions)
+    released, answers = part1()
+    inputs, out, said = _write_inputs(root, released, answers), root / "out", []
+    options = grading.Options("pt_part1_intro", inputs, out, workers=2,
+                              limits=sandbox.Limits(cell_timeout=20, notebook_timeout=120))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(collect, "MAX_EXPANDED_BYTES", CAP)
         summary = grading.grade(options, log=lambda message, error=False: said.append(message))
@@ -89,23 +89,23 @@ def bad_class(tmp_path_factory):
 
 
 BAD_NAME_ID = collect.slug(os.fsdecode(b"koval\xff"))
-EXPECTED = {  # student: (total of 5, status, words of the reasons or notes)
-    "3001": (5, "graded", ""),
-    "3002": (2, "graded", ""),
-    "3003": (5, "graded", "за вмістом"),
+EXPECTED = {  # student: (total of 22, status, words of the reasons or notes)
+    "3001": (FULL_MARKS, "graded", ""),
+    "3002": (WRONG_TOTAL, "graded", ""),
+    "3003": (FULL_MARKS, "graded", "за вмістом"),
     "3004": (0, "error", "UTF-8"),              # zip entry flagged UTF-8, bytes that are not
     "3005": (0, "error", "паролем"),             # encrypted zip
     "3006": (0, "error", "пошкоджено"),          # a zip that is no zip
     "3007": (0, "error", "пошкоджено"),          # deflate stream damaged
     "3008": (0, "error", "сурогат"),             # "\ud800" in an answer
     "3009": (0, "error", "іншого завдання"),     # the real Part 2 after Colab
-    "3010": (5, "review", "різних зошитів"),     # two different notebooks: the later is graded
-    "3011": (5, "graded", "копією"),             # the same bytes twice
+    "3010": (FULL_MARKS, "review", "різних зошитів"),  # two different notebooks: the later is graded
+    "3011": (FULL_MARKS, "graded", "копією"),    # the same bytes twice
     "3012": (0, "error", "розпаковано"),         # past the cap on expanded bytes (the archive's last entry)
-    "3013": (5, "graded", ""),                   # entry dated month 0
-    "3014": (1, "graded", ""),                   # a lone surrogate made at run time, in a test's message
-    "3015": (5, "graded", ""),                   # a good zip inside the archive
-    "koval": (5, "graded", ""),
+    "3013": (FULL_MARKS, "graded", ""),          # entry dated month 0
+    "3014": (WRONG_TOTAL, "graded", ""),         # a lone surrogate made at run time, in a check's message
+    "3015": (FULL_MARKS, "graded", ""),          # a good zip inside the archive
+    "koval": (FULL_MARKS, "graded", ""),
     BAD_NAME_ID: (0, "error", "UTF-8"),          # folder name not UTF-8: never merged with koval
 }
 

@@ -10,12 +10,21 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import collect, integrity, repair
+from autograder import collect, integrity, prepare, repair, sandbox
 from submissions import builders
 from submissions.toy_course import released_toy
 
 NOTEBOOK = "PT_Part1_Intro"
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _course(released, source, others=None):
+    """What prepare.py needs of the grading run's Course (nothing here runs a job)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(released=released, signatures=repair.answer_signatures(source),
+                           other_signatures=others or {}, assignment="pt_part1_intro", points={}, reference={},
+                           limits=sandbox.Limits(), sandboxed=False)
 
 
 @pytest.fixture(scope="module")
@@ -238,13 +247,11 @@ def _toy_files(toy):
     ("not JSON", "not JSON", "error", None, "не вдалося оцінити"),
 ])
 def test_several_files_of_one_student_are_flagged_never_merged(toy, latest, older, status, graded, words):
-    from autograder import grading
-
     _, released, source = toy
     files = _toy_files(toy)
     first = collect.Submission("s1", "latest.ipynb", files[latest], "Ім'я")
     first.others = [collect.Submission("s1", "older.ipynb", files[older])]
-    job, verdict = grading._prepare_student(first, released, repair.answer_signatures(source), {})
+    job, verdict = prepare.prepare_student(first, _course(released, source))
     assert verdict["status"] == status and verdict["name"] == "Ім'я"
     said = " ".join(verdict["reasons"] + verdict["notes"])
     assert words in said and ("latest.ipynb" if graded == "older" else "older.ipynb") in said, said
@@ -255,20 +262,17 @@ def test_several_files_of_one_student_are_flagged_never_merged(toy, latest, olde
 
 
 def test_a_lone_surrogate_in_an_answer_is_that_students_error(toy):
-    from autograder import grading
-
     _, released, source = toy
     answers = builders.reference_answers(source)
-    signatures = repair.answer_signatures(source)
     in_answer = builders.filled(released, {**answers, "dense_layer": answers["dense_layer"] + "  # LONE_SURROGATE"})
     data = builders.with_lone_surrogate(builders.to_bytes(in_answer))
-    job, verdict = grading._prepare(collect.Submission("s1", "x.ipynb", data), released, signatures, {})
+    job, verdict = prepare._prepare(collect.Submission("s1", "x.ipynb", data), _course(released, source))
     assert job is None and verdict["status"] == "error" and "dense_layer" in verdict["reasons"][0]
     json.dumps(verdict, ensure_ascii=False).encode("utf-8")
     elsewhere = builders.filled(released, answers)
     elsewhere.cells.append(nbformat.v4.new_markdown_cell("LONE_SURROGATE"))  # not copied into the graded notebook
     data = builders.with_lone_surrogate(builders.to_bytes(elsewhere))
-    job, verdict = grading._prepare(collect.Submission("s2", "y.ipynb", data), released, signatures, {})
+    job, verdict = prepare._prepare(collect.Submission("s2", "y.ipynb", data), _course(released, source))
     assert verdict["status"] == "graded"
     json.dumps(job, ensure_ascii=False).encode("utf-8")
 
@@ -283,25 +287,20 @@ MALFORMED = {  # a notebook that nbformat reads, shaped in a way the grader must
 
 @pytest.mark.parametrize("shape", list(MALFORMED))
 def test_a_strangely_shaped_notebook_is_that_students_verdict(toy, shape):
-    from autograder import grading
-
     _, released, source = toy
     damage, status = MALFORMED[shape]
     raw = json.loads(builders.to_bytes(builders.filled(released, builders.reference_answers(source))))
     damage(next(c for c in raw["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "tensors"))
     submission = collect.Submission("s1", "x.ipynb", json.dumps(raw).encode())
-    _, verdict = grading._prepare_student(submission, released, repair.answer_signatures(source), {})
+    _, verdict = prepare.prepare_student(submission, _course(released, source))
     assert verdict["status"] == status, verdict
 
 
 def test_anything_unforeseen_in_a_file_is_that_students_error(toy, monkeypatch):
-    from autograder import grading
-
     _, released, source = toy
     monkeypatch.setattr(repair, "rebuild", lambda *args: 1 / 0)
     data = builders.to_bytes(builders.filled(released, builders.reference_answers(source)))
-    job, verdict = grading._prepare_student(collect.Submission("s1", "x.ipynb", data), released,
-                                            repair.answer_signatures(source), {})
+    job, verdict = prepare.prepare_student(collect.Submission("s1", "x.ipynb", data), _course(released, source))
     assert job is None and verdict["status"] == "error" and "ZeroDivisionError" in verdict["reasons"][0]
 
 
@@ -393,15 +392,13 @@ def _real(folder, assignment):
 @pytest.mark.parametrize("graded, handed_in", [(a, b) for a in REAL for b in REAL if a != b])
 def test_the_other_real_assignment_is_an_error_also_after_colab(graded, handed_in):
     """Common names (`model`, `history`) make the real Part 2 look a little like Part 1: not enough to grade it."""
-    from autograder import grading
-
     signatures = {a: repair.answer_signatures(_real("solutions", a)) for a in REAL}
     others = {a: s for a, s in signatures.items() if a != graded}
     theirs, ours = _real("exercises", handed_in), _real("exercises", graded)
     filled = builders.filled(theirs, builders.reference_answers(_real("solutions", handed_in)))
     for notebook in (theirs, builders.colab_roundtrip(theirs), builders.colab_roundtrip(filled, seed=2)):
-        job, verdict = grading._prepare(collect.Submission("s", "x.ipynb", builders.to_bytes(notebook)), ours,
-                                        signatures[graded], others)
+        course = _course(ours, _real("solutions", graded), others)
+        job, verdict = prepare._prepare(collect.Submission("s", "x.ipynb", builders.to_bytes(notebook)), course)
         assert job is None and verdict["status"] == "error" and handed_in in verdict["reasons"][0]
     own = builders.filled(ours, builders.reference_answers(_real("solutions", graded)))
     for notebook in (ours, builders.colab_roundtrip(ours), builders.colab_roundtrip(own, seed=2)):
@@ -460,17 +457,35 @@ def test_grading_without_bubblewrap_warns_or_refuses(monkeypatch):
     assert "БЕЗ ІЗОЛЯЦІЇ" in said[0]
 
 
-def test_sandbox_hides_course_folders_but_keeps_python(tmp_path):
+@pytest.mark.skipif(not __import__("autograder.sandbox").sandbox.bubblewrap_available(), reason="bubblewrap недоступний")
+def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
+    import subprocess
     import sys
 
     from autograder import sandbox
 
-    course = tmp_path / "course"
-    course.mkdir()
-    argv = sandbox.kernel_argv(scratch=tmp_path / "s", ipc_dir=tmp_path / "i", hidden=[str(course), "/usr"],
-                               uid=61000, limits=sandbox.Limits(), sandboxed=True)
-    pairs = list(zip(argv, argv[1:]))
-    assert ("--tmpfs", str(course.resolve())) in pairs
-    assert ("--tmpfs", "/usr") not in pairs  # never hide the system
-    assert "--unshare-net" in argv and "--unshare-pid" in argv
-    assert ("--ro-bind", str(__import__("pathlib").Path(sys.prefix).resolve())) in pairs
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "answers.txt").write_text("секрет")
+    look = ("import os, sys, torch, abcrnn\n"
+            f"print(os.path.exists({str(tmp_path)!r}), os.path.exists({str(REPO / 'solutions')!r}),\n"
+            "      sorted(os.listdir(os.path.dirname(os.path.dirname(abcrnn.__file__)))), os.getuid(), os.getcwd())\n"
+            "open('inside.txt', 'w').write('x')\n"
+            "try:\n    open('/usr/written.txt', 'w')\nexcept OSError as error:\n    print('read-only', error.errno)\n")
+    with sandbox.claim_uid() as uid:
+        argv, env = sandbox.command([sys.executable, "-I", "-c", look], limits=sandbox.Limits(), uid=uid,
+                                    sandboxed=True)
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen, readonly = result.stdout.splitlines()
+    assert seen.startswith("False False"), seen  # the test's folder and the course's solutions do not exist
+    assert "solutions" not in seen and "tests" not in seen  # of the checkout, only what Python needs
+    assert f"{uid} /home/student" in seen if uid is not None else "/home/student" in seen
+    assert readonly.startswith("read-only")
+    assert not (tmp_path / "inside.txt").exists() and not list(tmp_path.rglob("inside.txt"))
+
+
+def test_two_jobs_never_share_a_sandbox_user():
+    from autograder import sandbox
+
+    with sandbox.claim_uid() as first, sandbox.claim_uid() as second:
+        assert first != second or first is None
