@@ -63,6 +63,18 @@ def build_parser():
     publish.add_argument("--site", type=Path, default=None, metavar="ТЕКА",
                          help="зібраний сайт (типово _build/html цього репозиторію)")
 
+    mutants = commands.add_parser(
+        "mutants", add_help=False,
+        help="перевірити приховані тести мутантами еталонного розв'язку",
+        description="Вносить в еталонний розв'язок по одній типовій помилці PyTorch-коду (мутант), оцінює кожного "
+                    "мутанта, як роботу студента, і друкує частку вбитих (тести помітили помилку), еквівалентних "
+                    "(з причиною) і тих, що вижили.")
+    mutants.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+    mutants.add_argument("assignment", metavar="ЗАВДАННЯ", help="pt_part1_intro або pt_part2_music_generation")
+    mutants.add_argument("--answer", action="append", metavar="GRADE_ID", help="лише мутанти цієї відповіді")
+    mutants.add_argument("--workers", type=int, default=None, metavar="N", help="скільки мутантів оцінювати одночасно")
+    mutants.add_argument("--scheduler", metavar="АДРЕСА", help="кластер Dask замість цієї машини")
+
     grade = commands.add_parser(
         "grade", add_help=False,
         help="оцінити роботи студентів",
@@ -131,6 +143,13 @@ def _publish(args):
     return 0
 
 
+def _mutants(args):
+    from . import mutants
+
+    return mutants.main(args.assignment, Path(__file__).resolve().parent.parent / "solutions", args.workers,
+                        args.scheduler, args.answer)
+
+
 def _grade(args):
     from .grading import GradingError, Options, grade
 
@@ -153,5 +172,5 @@ def _grade(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    commands = {"release": _release, "publish": _publish, "grade": _grade}
+    commands = {"release": _release, "publish": _publish, "grade": _grade, "mutants": _mutants}
     return commands[args.command](args)

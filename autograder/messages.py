@@ -84,6 +84,12 @@ MESSAGES = {
                            "окремій віртуальній машині чи контейнері.",
     "no_bubblewrap_required": "Потрібен bubblewrap (пакунок Debian/Ubuntu «bubblewrap»), але він недоступний.",
     "summary": "Оцінено робіт: {graded}; на ручну перевірку: {review}; не вдалося оцінити: {error}. Результати: {out}",
+    # mutants
+    "mutants_found": "Мутантів еталонного розв'язку {assignment}: {n}. Оцінюю кожного...",
+    "mutants_score": "{assignment}: убито {killed} з {considered} нееквівалентних мутантів ({score} %); "
+                     "еквівалентних: {equivalent}.",
+    "mutants_equivalent": "  еквівалентний: {label} — {reason}",
+    "mutants_survivor": "  ВИЖИВ: {label}",
     # feedback and report
     "fb_title": "Відгук: {assignment}, студент {student}",
     "fb_total": "Разом: {total} з {max} балів.",

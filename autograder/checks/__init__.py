@@ -117,9 +117,10 @@ class Student:
         return self._ask("train_step", seed=seed, device=device, vocab=vocab, lr=lr,
                          batches=[[argument(x), argument(y)] for x, y in batches])
 
-    def generate(self, mode, table, start, length, temperature=None, device="cpu", seed=0):
+    def generate(self, mode, table, start, length=None, temperature=None, device="cpu", seed=0, training_table=None):
         return self._ask("generate", seed=seed, device=device, vocab=int(table.shape[-1]), mode=mode,
-                         table=argument(table), start=start, length=length, temperature=temperature)
+                         table=argument(table), start=start, length=length, temperature=temperature,
+                         training_table=None if training_table is None else argument(training_table))
 
     def optimizers_holding(self, name):
         return self._ask("optimizers_holding", name=name)

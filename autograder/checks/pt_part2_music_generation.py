@@ -11,6 +11,37 @@ from . import ArrayAnswer, check, close, device, expect, kind, number, random_in
 
 # What the checks take from the reference notebook (its public cells: the vocabulary of the training text).
 REFERENCE_VALUES = ("vocab", "char2idx")
+# Mutants of the reference solution (autograder/mutants.py) that no check can kill, with the reason:
+# {(answer, operator, the reference line): why}.
+GPU_ONLY = "на CPU тензор і так опиняється на CPU; помилку видно лише там, де device — GPU (її ловить той самий тест на GPU)"
+EQUIVALENT = {
+    ("vectorize_string", "без dtype=", "return np.array([char2idx[char] for char in string], dtype=np.int64)"):
+        "масив цілих Python у NumPy 2 і так має тип int64",
+    ("get_batch", "аргумент викинуто", "starts = np.random.randint(0, last_start + 1, size=batch_size)"):
+        "np.random.randint(high) вибирає з 0 … high − 1, як і randint(0, high)",
+    ("get_batch", "без dtype=", "x = torch.as_tensor(vectorized_songs[positions], dtype=torch.long)"):
+        "вікна беруться з масиву int64 (його повертає vectorize_string), тож тензор і так має тип torch.long",
+    ("get_batch", "без dtype=", "y = torch.as_tensor(vectorized_songs[positions + 1], dtype=torch.long)"):
+        "вікна беруться з масиву int64 (його повертає vectorize_string), тож тензор і так має тип torch.long",
+    ("train_step", "викинуто виклик", "model.train()"):
+        "у моделі немає dropout чи batch norm, тож режими train і eval рахують однаково",
+    ("train_step", "без .item()", "return loss.item()"):
+        "завдання дозволяє повернути число або скалярний тензор",
+    ("generate_text", "без .item()", "generated.append(idx2char[next_idx.item()])"):
+        "тензор з одного цілого числа індексує масив NumPy так само, як саме число",
+    ("generate_text", "число − 1", "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
+        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
+    ("generate_text", "перша позиція замість останньої",
+     "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
+        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
+    ("generate_text", "інший dim", "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
+        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
+    ("generate_text", "без dtype=", "input_idx = torch.tensor([[char2idx[char] for char in start_string]], "
+                                   "dtype=torch.long, device=device)"):
+        "тензор з цілих Python і так має тип torch.long",
+    ("generate_text", "без device=", "input_idx = torch.tensor([[char2idx[char] for char in start_string]], "
+                                    "dtype=torch.long, device=device)"): GPU_ONLY,
+}
 BATCH_FIRST_HINT = " Чи задано batch_first=True?"
 
 
@@ -102,6 +133,11 @@ def get_batch_random(student):
     expect(len(set(starts)) > 100, "Вікна мають починатися з випадкових місць тексту.")
     expect(min(starts) < 20 and max(starts) > 170, "Вікна мають покривати весь текст, від початку до кінця.")
     expect(not torch.equal(firsts[-1], firsts[-2]), "Два виклики мають давати різні пакети.")
+    # A text of 12 characters holds exactly two windows of 10 + 1: both must be drawn, and no other.
+    short = student.call("get_batch", np.arange(12), 10, 32, times=3)
+    starts = {int(row) for answer in short for row in tensor(answer[0], "x")[:, 0]}
+    expect(starts == {0, 1}, f"У тексті з 12 символів вміщаються рівно два вікна з 11 (x і y), що починаються з 0 і 1; "
+                             f"отримано початки {sorted(starts)}: перевірте межі np.random.randint.")
 
 
 # ----- task 3: LSTMModel -------------------------------------------------------------------------------------
@@ -144,14 +180,16 @@ def lstm_model_shapes(student):
 @check("test_lstm_model_outputs")
 def lstm_model_outputs(student):
     where = device()
-    with_state, initial = student.model("LSTMModel", (13, 8, 16), [
-        ["forward", random_ints(42, 13, 3, 7), None, True], ["init_hidden", 2]], device=where)
+    with_state, initial, elsewhere = student.model("LSTMModel", (13, 8, 16), [
+        ["forward", random_ints(42, 13, 3, 7), None, True], ["init_hidden", 2], ["init_hidden", 2, "meta"]],
+        device=where)
     logits, (h, c) = _state(with_state)
     values = _logits(logits)
     expect(logits.dtype == "float32", f"Логіти мають тип {logits.dtype}, а не torch.float32.")
     expect(logits.device == where, f"Логіти на {logits.device}, а модель на {where}.")
     expect(h.device == where and c.device == where, "Стан має бути на тому самому пристрої, що й модель.")
-    expect(all(part.device == where for part in initial), "init_hidden має створювати стан на пристрої device.")
+    expect(all(part.device == where for part in initial) and all(part.device == "meta" for part in elsewhere),
+           "init_hidden має створювати стан на пристрої, який їй передали (device).")
     probabilities = bool((values >= 0).all()) and close(values.sum(-1), torch.ones(values.shape[:-1]), atol=1e-3)
     expect(not probabilities, "Модель має повертати логіти, а не ймовірності: softmax не потрібен (його робить "
                               "F.cross_entropy).")
@@ -325,10 +363,12 @@ def _one_hot_table(rows, size):
     return table
 
 
-def _generated(student, mode, table, start, length, whole=False):
+def _generated(student, mode, table, start, length, whole=False, **options):
     """The characters generate_text added. Only with `whole` must the result also be start_string followed by
-    them (test_generate_text_length's business): elsewhere the bare generated text is accepted too."""
-    text = student.generate(mode, table, start, length, device=device())
+    them (test_generate_text_length's business): elsewhere the bare generated text is accepted too.
+    `length` None: generate_text's default length (1000)."""
+    text = student.generate(mode, table, start, length, device=device(), **options)
+    length = 1000 if length is None else length
     expect(isinstance(text, str), f"generate_text має повертати рядок, а не {kind(text)}.")
     if not whole and len(text) == length and not text.startswith(start):
         return text
@@ -340,11 +380,15 @@ def _generated(student, mode, table, start, length, whole=False):
 
 @check("test_generate_text_length")
 def generate_text_length(student):
-    vocab = _vocab(student)[0]
+    vocab, char2idx = _vocab(student)
     uniform = torch.zeros(1, len(vocab))
-    for start, length in [("X:1\nT:", 30), ("X:", 1), ("K", 7), ("X:1\nT:Tune\nM:6/8\n", 25)]:
+    for start, length in [("X:1\nT:", 30), ("X:", 1), ("K", 7), ("X:1\nT:Tune\nM:6/8\n", 25), ("X:", None)]:
         generated = _generated(student, "fixed", uniform, start, length, whole=True)
         expect(set(generated) <= set(vocab), "Згенеровані символи мають бути зі словника.")
+    # A model that answers "b" in training mode or with gradients on, and "a" only for inference.
+    inference, careless = _one_hot_table([char2idx["a"]], len(vocab)), _one_hot_table([char2idx["b"]], len(vocab))
+    generated = _generated(student, "fixed", inference, "X:", 5, training_table=careless)
+    expect(generated == "aaaaa", "Генеруйте в режимі передбачення: model.eval() і torch.no_grad().")
 
 
 @check("test_generate_text_samples")
@@ -353,13 +397,16 @@ def generate_text_samples(student):
     targets, probabilities = [char2idx[c] for c in "abcd"], torch.tensor([0.4, 0.3, 0.2, 0.1])
     table = torch.full((1, len(vocab)), -1e4)
     table[0, targets] = probabilities.log()
-    generated = _generated(student, "fixed", table, "X:", 1500)
-    expect(set(generated) <= set("abcd"), "Вибрано символи, яким модель дає нульову ймовірність.")
-    frequencies = torch.tensor([generated.count(c) / len(generated) for c in "abcd"])
-    # The standard error of a frequency is at most 0.013 here, so 0.05 is about 4 standard errors.
-    expect(float((frequencies - probabilities).abs().max()) < 0.05,
-           f"Частоти символів {[round(f, 3) for f in frequencies.tolist()]} не відповідають ймовірностям моделі "
-           f"{probabilities.tolist()}: символи треба вибирати випадково з softmax-розподілу.")
+    for temperature in (None, 0.5, 2.0):  # None: the default, 1
+        wanted = torch.softmax(probabilities.log() / (temperature or 1.0), dim=0)
+        generated = _generated(student, "fixed", table, "X:", 1500, temperature=temperature)
+        expect(set(generated) <= set("abcd"), "Вибрано символи, яким модель дає нульову ймовірність.")
+        frequencies = torch.tensor([generated.count(c) / len(generated) for c in "abcd"])
+        # The standard error of a frequency is at most 0.013 here, so 0.05 is about 4 standard errors.
+        expect(float((frequencies - wanted).abs().max()) < 0.05,
+               f"За температури {temperature or 1.0} частоти символів {[round(f, 3) for f in frequencies.tolist()]} "
+               f"не відповідають імовірностям {[round(p, 3) for p in wanted.tolist()]}: символи треба вибирати "
+               "випадково з softmax(логіти / temperature).")
 
 
 @check("test_generate_text_start")

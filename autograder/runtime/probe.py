@@ -324,6 +324,9 @@ def _encode_tensor(value, tools, budget):
     budget[0] -= value.numel()
     if budget[0] < 0:
         raise StudentError("Результат завеликий.")
+    if value.device.type == "meta":  # shapes without values: what the device argument was made for
+        return {"tensor": str(value.dtype).replace("torch.", ""), "shape": list(value.shape), "device": "meta",
+                "data": None, "requires_grad": bool(value.requires_grad)}
     data = value.detach().to("cpu")
     dtype = str(value.dtype).replace("torch.", "")
     if data.dtype in (torch.bfloat16, torch.float16):
@@ -481,8 +484,9 @@ def program_model(context, cls, ctor, device, steps, instance=None):
                 else (_call_student(context, model, inputs, return_state=True) if return_state else _call_student(context, model, inputs))
             kept.append(output)
             results.append(encode(_detached(output, tools), tools))
-        elif kind == "init_hidden":
-            output = _call_student(context, model.init_hidden, rest[0], torch.device(device))
+        elif kind == "init_hidden":  # ["init_hidden", batch] or ["init_hidden", batch, another device]
+            where = torch.device(rest[1] if len(rest) > 1 else device)
+            output = _call_student(context, model.init_hidden, rest[0], where)
             kept.append(output)
             results.append(encode(_detached(output, tools), tools))
         elif kind == "parameters":
@@ -588,14 +592,17 @@ def program_train_step(context, device, vocab, batches, lr):
     return {"returned": returned, "parameters": snapshots}
 
 
-def program_generate(context, device, vocab, mode, table, start, length, temperature=None):
+def program_generate(context, device, vocab, mode, table, start, length=None, temperature=None, training_table=None):
     """The student's generate_text on a stub model whose next-character logits the judge chose:
     mode "first": table[first character the model has read since its initial state];
     mode "count": table[number of characters read since its initial state, modulo the table's length];
     mode "current": table[the character at each position] (whatever came before it);
-    mode "fixed": table[0]. Returns the generated text."""
+    mode "fixed": table[0]. With `training_table`, a model in training mode or with gradients enabled answers
+    from training_table[0] instead. `length` and `temperature` are left out of the call when None (their
+    defaults). Returns the generated text."""
     tools, torch = context["tools"], context["tools"]["torch"]
     logits_table = decode(table, tools).to(device).float()
+    careless_row = None if training_table is None else decode(training_table, tools).to(device).float()[0]
     generate_text = _lookup(context, "generate_text")
 
     class Stub(torch.nn.Module):
@@ -622,12 +629,15 @@ def program_generate(context, device, vocab, mode, table, start, length, tempera
             else:
                 rows = torch.zeros_like(x, dtype=torch.long)
             logits = logits_table[rows.reshape(-1)].reshape(batch, length, -1)
+            if careless_row is not None and (self.training or torch.is_grad_enabled()):
+                logits = careless_row.expand(batch, length, -1)
             new_state = (torch.stack([first, counts[:, -1]], dim=-1)[None], state[1])
             return (logits, new_state) if return_state else logits
 
     stub = Stub().to(device)
-    args = [stub, start, length] + ([temperature] if temperature is not None else [])
-    return encode(_call_student(context, generate_text, *args), tools)
+    keywords = {name: value for name, value in (("generation_length", length), ("temperature", temperature))
+                if value is not None}
+    return encode(_call_student(context, generate_text, stub, start, **keywords), tools)
 
 
 def program_optimizers_holding(context, name):
