@@ -31,65 +31,67 @@ class UkrainianParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: помилка: {message}\n")
 
 
-def build_parser():
-    parser = UkrainianParser(
-        prog="python -m autograder",
-        description="Інструменти викладача курсу: випуск зошитів для студентів і автоматичне оцінювання робіт.",
-        add_help=False,
-    )
-    parser.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
-    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=UkrainianParser)
-    commands.required = True
+HELP = "показати цю довідку й вийти"
+ASSIGNMENT_HELP = "pt_part1_intro або pt_part2_music_generation"
 
-    release = commands.add_parser("release", add_help=False,
-                                  help="згенерувати exercises/ (версії для студентів) із solutions/",
-                                  description="Генерує зошити для студентів у exercises/ із джерел у solutions/.")
-    release.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+
+def _command(commands, name, help_text, description):
+    parser = commands.add_parser(name, add_help=False, help=help_text, description=description)
+    parser.add_argument("-h", "--help", action="help", help=HELP)
+    return parser
+
+
+def _release_arguments(commands):
+    release = _command(commands, "release", "згенерувати exercises/ (версії для студентів) із solutions/",
+                       "Генерує зошити для студентів у exercises/ із джерел у solutions/.")
     release.add_argument("assignments", nargs="*", metavar="ЗАВДАННЯ", help="які завдання (типово всі)")
     release.add_argument("--check", action="store_true",
                          help="лише перевірити, що exercises/ відповідає solutions/, нічого не змінюючи")
 
-    publish = commands.add_parser(
-        "publish", add_help=False,
-        help="записати видання для студентів (сайт, зошити, пакет) у теку публічного репозиторію",
-        description="Записує в ТЕКУ видання курсу для студентів: зібраний сайт (docs/, для GitHub Pages), зошити "
-                    "exercises/, пакет abcrnn, README і LICENSE, без розв'язків і прихованих тестів. Адресу "
-                    "публічного репозиторію і тег випуску бере з _config.yml (repository.url, repository.branch). "
-                    "Сайт має бути зібраний (`make book`); `make publish DEST=ТЕКА` робить обидва кроки.")
-    publish.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
+
+def _publish_arguments(commands):
+    publish = _command(
+        commands, "publish", "записати видання для студентів (сайт, зошити, бібліотеку) у теку публічного репозиторію",
+        "Записує в ТЕКУ видання курсу для студентів: зібраний сайт (docs/, для GitHub Pages), зошити exercises/, "
+        "бібліотеку abcrnn, README і LICENSE, без розв'язків і прихованих тестів. Адресу публічного репозиторію "
+        "і тег випуску бере з _config.yml (repository.url, repository.branch). Сайт має бути зібраний "
+        "(`make book`); `make publish DEST=ТЕКА` робить обидва кроки.")
     publish.add_argument("dest", type=Path, metavar="ТЕКА", help="порожня тека або клон публічного репозиторію")
     publish.add_argument("--dry-run", action="store_true",
                          help="пробний запуск: дозволити адресу-заглушку з _config.yml (такий випуск не публікують)")
     publish.add_argument("--site", type=Path, default=None, metavar="ТЕКА",
                          help="зібраний сайт (типово _build/html цього репозиторію)")
 
-    mutants = commands.add_parser(
-        "mutants", add_help=False,
-        help="перевірити приховані тести мутантами еталонного розв'язку",
-        description="Вносить в еталонний розв'язок по одній типовій помилці PyTorch-коду (мутант), оцінює кожного "
-                    "мутанта, як роботу студента, і друкує частку вбитих (тести помітили помилку), еквівалентних "
-                    "(з причиною) і тих, що вижили.")
-    mutants.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
-    mutants.add_argument("assignment", metavar="ЗАВДАННЯ", help="pt_part1_intro або pt_part2_music_generation")
-    mutants.add_argument("--answer", action="append", metavar="GRADE_ID", help="лише мутанти цієї відповіді")
-    mutants.add_argument("--workers", type=int, default=None, metavar="N", help="скільки мутантів оцінювати одночасно")
-    mutants.add_argument("--scheduler", metavar="АДРЕСА", help="кластер Dask замість цієї машини")
 
-    grade = commands.add_parser(
-        "grade", add_help=False,
-        help="оцінити роботи студентів",
-        description="Оцінює всі роботи з указаних файлів .ipynb, тек і zip-архівів (зокрема архіву Moodle "
-                    "«Завантажити всі роботи»). Пише до ТЕКИ: grades.csv, moodle_grades.csv, feedback/<студент>.html, "
-                    "report.html і histogram.png.")
-    grade.add_argument("-h", "--help", action="help", help="показати цю довідку й вийти")
-    grade.add_argument("assignment", metavar="ЗАВДАННЯ", help="pt_part1_intro або pt_part2_music_generation")
+def _where_arguments(parser, what):
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help=f"скільки {what} оцінювати одночасно на цій машині (типово стільки, скільки ядер: "
+                             f"{default_workers()})")
+    parser.add_argument("--scheduler", metavar="АДРЕСА",
+                        help="оцінювати на наявному кластері Dask (наприклад tcp://10.0.0.5:8786 або файл "
+                             "--scheduler-file) замість цієї машини")
+
+
+def _mutants_arguments(commands):
+    mutants = _command(
+        commands, "mutants", "перевірити приховані тести мутантами еталонного розв'язку",
+        "Вносить в еталонний розв'язок по одній типовій помилці PyTorch-коду (мутант), оцінює кожного мутанта, "
+        "як роботу студента, і друкує частку вбитих (тести помітили помилку), еквівалентних (з причиною) і тих, "
+        "що вижили.")
+    mutants.add_argument("assignment", metavar="ЗАВДАННЯ", help=ASSIGNMENT_HELP)
+    mutants.add_argument("--answer", action="append", metavar="GRADE_ID", help="лише мутанти цієї відповіді")
+    _where_arguments(mutants, "мутантів")
+
+
+def _grade_arguments(commands):
+    grade = _command(
+        commands, "grade", "оцінити роботи студентів",
+        "Оцінює всі роботи з указаних файлів .ipynb, тек і zip-архівів (зокрема архіву Moodle «Завантажити всі "
+        "роботи»). Пише до ТЕКИ: grades.csv, moodle_grades.csv, feedback/<студент>.html, report.html і histogram.png.")
+    grade.add_argument("assignment", metavar="ЗАВДАННЯ", help=ASSIGNMENT_HELP)
     grade.add_argument("inputs", nargs="+", metavar="ВХІД", help="файли .ipynb, теки або zip-архіви з роботами")
     grade.add_argument("--out", required=True, type=Path, metavar="ТЕКА", help="куди записати результати")
-    grade.add_argument("--workers", type=int, default=None, metavar="N",
-                       help=f"скільки робіт оцінювати одночасно на цій машині (типово стільки, скільки ядер: "
-                            f"{default_workers()})")
-    grade.add_argument("--scheduler", metavar="АДРЕСА",
-                       help="оцінювати на наявному кластері Dask (наприклад tcp://10.0.0.5:8786) замість цієї машини")
+    _where_arguments(grade, "робіт")
     grade.add_argument("--gradebook", metavar="URL",
                        help="журнал оцінок nbgrader: адреса бази SQLAlchemy (типово SQLite у ТЕКА/.course)")
     grade.add_argument("--timeout", type=int, default=LIMITS.cell_timeout, metavar="СЕКУНДИ",
@@ -107,6 +109,17 @@ def build_parser():
     grade.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto",
                        help="ізоляція коду студентів через bubblewrap: auto (типово; попередження, якщо немає), "
                             "on (відмовитися без неї), off (вимкнути)")
+
+
+def build_parser():
+    parser = UkrainianParser(
+        prog="python -m autograder", add_help=False,
+        description="Інструменти викладача курсу: випуск зошитів, видання для студентів і автоматичне оцінювання робіт.")
+    parser.add_argument("-h", "--help", action="help", help=HELP)
+    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=UkrainianParser)
+    commands.required = True
+    for add in (_release_arguments, _publish_arguments, _grade_arguments, _mutants_arguments):
+        add(commands)
     return parser
 
 

@@ -14,6 +14,8 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 PROJECT_CONFIG = Path(__file__).with_name("nbgrader_config.py")
+# The course's assignments: their nbgrader sources are solutions/<name>/, their checks autograder/checks/<name>.py.
+ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
 
 
 def ensure_tools_on_path():

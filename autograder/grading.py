@@ -23,10 +23,10 @@ from pathlib import Path
 import nbformat
 
 from . import cluster, collect, prepare, record, repair, sandbox
+from .course import ASSIGNMENTS
 from .messages import t
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
 # The code that decides a grade: a change to it makes earlier verdicts stale (they are graded again).
 ENGINE_FILES = ("judge.py", "answers.py", "checks/__init__.py", "runtime/probe.py")
 

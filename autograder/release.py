@@ -14,11 +14,11 @@ from pathlib import Path
 import nbformat
 
 from . import edition, secret_lines
+from .course import ASSIGNMENTS
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
 RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"
-ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
 
 # Files nbgrader or Jupyter may leave next to a notebook that do not belong to the release.
 IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}

@@ -283,7 +283,8 @@ def test_abc_tunes_draw_scores_and_play_from_the_site(visit, site_url):
                     element.load();
                 })"""
             )
-            assert abs(browser_seconds - seconds) < 0.2, f"{src}: браузер бачить {browser_seconds} с замість {seconds:.2f} с"
+            # MP3 frames pad the end a little, and browsers estimate a constant-rate file's length from its size.
+            assert abs(browser_seconds - seconds) < 0.4, f"{src}: браузер бачить {browser_seconds} с замість {seconds:.2f} с"
         assert not tab.external_requests, f"{relative_url}: запити до інших серверів: {tab.external_requests}"
         assert not tab.errors, f"{relative_url}: помилки JavaScript: {tab.errors}"
         if relative_url == "book/07_abc_notation.html":

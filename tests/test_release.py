@@ -175,3 +175,11 @@ def test_a_malformed_address_or_tag_is_refused_in_ukrainian(tmp_path, text, mess
     config.write_text(text, encoding="utf-8")
     with pytest.raises(edition.EditionError, match=message):
         edition.read(config)
+
+
+def test_every_assignment_has_a_size_limit_and_checks():
+    from abcrnn.submission import SIZE_LIMITS
+    from autograder import checks
+
+    assert set(SIZE_LIMITS) == set(ASSIGNMENTS)
+    assert all(checks.load(name) for name in ASSIGNMENTS)

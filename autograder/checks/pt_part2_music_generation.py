@@ -14,28 +14,25 @@ REFERENCE_VALUES = ("vocab", "char2idx")
 # Mutants of the reference solution (autograder/mutants.py) that no check can kill, with the reason:
 # {(answer, operator, the reference line): why}.
 GPU_ONLY = "на CPU тензор і так опиняється на CPU; помилку видно лише там, де device — GPU (її ловить той самий тест на GPU)"
+LONG_ALREADY = "вікна беруться з масиву int64 (його повертає vectorize_string), тож тензор і так має тип torch.long"
+SAME_DIM = "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір"
+SAMPLING_LINE = "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"
 EQUIVALENT = {
     ("vectorize_string", "без dtype=", "return np.array([char2idx[char] for char in string], dtype=np.int64)"):
         "масив цілих Python у NumPy 2 і так має тип int64",
     ("get_batch", "аргумент викинуто", "starts = np.random.randint(0, last_start + 1, size=batch_size)"):
         "np.random.randint(high) вибирає з 0 … high − 1, як і randint(0, high)",
-    ("get_batch", "без dtype=", "x = torch.as_tensor(vectorized_songs[positions], dtype=torch.long)"):
-        "вікна беруться з масиву int64 (його повертає vectorize_string), тож тензор і так має тип torch.long",
-    ("get_batch", "без dtype=", "y = torch.as_tensor(vectorized_songs[positions + 1], dtype=torch.long)"):
-        "вікна беруться з масиву int64 (його повертає vectorize_string), тож тензор і так має тип torch.long",
+    ("get_batch", "без dtype=", "x = torch.as_tensor(vectorized_songs[positions], dtype=torch.long)"): LONG_ALREADY,
+    ("get_batch", "без dtype=", "y = torch.as_tensor(vectorized_songs[positions + 1], dtype=torch.long)"): LONG_ALREADY,
     ("train_step", "викинуто виклик", "model.train()"):
         "у моделі немає dropout чи batch norm, тож режими train і eval рахують однаково",
     ("train_step", "без .item()", "return loss.item()"):
         "завдання дозволяє повернути число або скалярний тензор",
     ("generate_text", "без .item()", "generated.append(idx2char[next_idx.item()])"):
         "тензор з одного цілого числа індексує масив NumPy так само, як саме число",
-    ("generate_text", "число − 1", "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
-        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
-    ("generate_text", "перша позиція замість останньої",
-     "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
-        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
-    ("generate_text", "інший dim", "probabilities = torch.softmax(logits[0, -1] / temperature, dim=-1)"):
-        "dim=-1 стає dim=0, а тензор одновимірний: це той самий вимір",
+    ("generate_text", "число − 1", SAMPLING_LINE): SAME_DIM,
+    ("generate_text", "перша позиція замість останньої", SAMPLING_LINE): SAME_DIM,
+    ("generate_text", "інший dim", SAMPLING_LINE): SAME_DIM,
     ("generate_text", "без dtype=", "input_idx = torch.tensor([[char2idx[char] for char in start_string]], "
                                    "dtype=torch.long, device=device)"):
         "тензор з цілих Python і так має тип torch.long",
