@@ -10,6 +10,7 @@ student's error.
 import contextlib
 import logging
 import os
+import threading
 import time
 
 from .messages import t
@@ -21,25 +22,39 @@ def default_workers():
     return os.cpu_count() or 1
 
 
-@contextlib.contextmanager
-def client(workers=None, scheduler=None):
-    """A Dask client: of the cluster at `scheduler` (an address such as tcp://10.0.0.5:8786, or the JSON file
-    `dask scheduler --scheduler-file` wrote), or of a new local cluster of `workers` processes with one job at
-    a time each."""
+def connect(workers=None, scheduler=None):
+    """(a Dask client, a function that ends it): of the cluster at `scheduler` (an address such as
+    tcp://10.0.0.5:8786, or the JSON file `dask scheduler --scheduler-file` wrote), or of a new local cluster
+    of `workers` processes with one job at a time each."""
     import dask
     from dask.distributed import Client, LocalCluster
 
     dask.config.set({"distributed.scheduler.allowed-failures": MAX_WORKER_DEATHS - 1,
-                     "distributed.worker.daemon": False})  # a worker starts sandboxed processes of its own
+                     "distributed.worker.daemon": False,  # a worker starts sandboxed processes of its own
+                     "distributed.worker.preload": ["autograder.judge"]})  # torch imported once, at the start
     if scheduler:
         where = {"scheduler_file": scheduler} if os.path.isfile(scheduler) else {"address": scheduler}
-        with Client(**where, timeout="60s") as remote:
-            yield remote
-        return
-    with LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                      memory_limit=0, dashboard_address=None, silence_logs=logging.ERROR) as local, \
-            Client(local) as connected:
+        remote = Client(**where, timeout="60s", set_as_default=False)
+        return remote, remote.close
+    local = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                         memory_limit=0, dashboard_address=":0", silence_logs=logging.ERROR)
+    connected = Client(local, set_as_default=False)
+
+    def close():
+        connected.close()
+        local.close()
+
+    return connected, close
+
+
+@contextlib.contextmanager
+def client(workers=None, scheduler=None):
+    """connect() as a context manager."""
+    connected, close = connect(workers, scheduler)
+    try:
         yield connected
+    finally:
+        close()
 
 
 class Progress:
@@ -66,7 +81,34 @@ def _clock(seconds):
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def run_jobs(jobs, on_result, log, workers=None, scheduler=None):
+class Starting:
+    """A Dask client made in a thread of its own: a local cluster's workers start (and import torch) while
+    the coordinator opens the course and reads the submissions. `get()` waits for it; `close()` ends it."""
+
+    def __init__(self, workers=None, scheduler=None):
+        self._client, self._close, self._error = None, None, None
+        self._thread = threading.Thread(target=self._start, args=(workers, scheduler), daemon=True)
+        self._thread.start()
+
+    def _start(self, workers, scheduler):
+        try:
+            self._client, self._close = connect(workers, scheduler)
+        except BaseException as error:  # raised again in the coordinator's own thread, by get()
+            self._error = error
+
+    def get(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def close(self):
+        self._thread.join()
+        if self._close is not None:
+            self._close()
+
+
+def run_jobs(jobs, on_result, log, dask_client):
     """Grade `jobs` on Dask; call on_result(job, result) in this process for each, as it finishes."""
     from dask.distributed import as_completed
 
@@ -75,15 +117,13 @@ def run_jobs(jobs, on_result, log, workers=None, scheduler=None):
     if not jobs:
         return
     progress = Progress(len(jobs), log)
-    with client(workers, scheduler) as dask_client:
-        futures = {dask_client.submit(judge.grade_job, job, key=f"grade-{job['key']}", pure=False): job
-                   for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except Exception as error:  # KilledWorker (the job killed its workers) or the grader's own bug
-                result = {"student_id": job["student_id"], "failed": t("job_failed", error=f"{type(error).__name__}: "
-                                                                                            f"{str(error)[:300]}")}
-            on_result(job, result)
-            progress.step(job["student_id"], result)
+    futures = {dask_client.submit(judge.grade_job, job, key=f"grade-{job['key']}", pure=False): job for job in jobs}
+    for future in as_completed(futures, loop=dask_client.loop):
+        job = futures[future]
+        try:
+            result = future.result()
+        except Exception as error:  # KilledWorker (the job killed its workers) or the grader's own bug
+            result = {"student_id": job["student_id"],
+                      "failed": t("job_failed", error=f"{type(error).__name__}: {str(error)[:300]}")}
+        on_result(job, result)
+        progress.step(job["student_id"], result)

@@ -130,26 +130,34 @@ def _signatures(solutions, assignment):
     return repair.answer_signatures(nbformat.read(str(_source_notebook(solutions, assignment)), as_version=4))
 
 
-def open_course(options, log):
-    """Stage 1: the class folder, nbgrader's course in it, and what every job shares."""
+def _generate_course(class_dir, assignment, source_path, db_url):
+    """nbgrader's course for the class: the source, its release and the gradebook's record of its cells.
+    Made again only when the source changed since the last run (a stamp names the source's hash)."""
     from . import course
 
-    if options.assignment not in ASSIGNMENTS:
-        raise GradingError(t("unknown_assignment", assignment=options.assignment, known=", ".join(ASSIGNMENTS)))
-    if options.workers is not None and options.workers < 1:
-        raise GradingError(t("bad_workers"))
+    stamp = class_dir / f"generated-{assignment}-{hashlib.sha256(Path(source_path).read_bytes()).hexdigest()[:16]}"
+    if stamp.is_file() and (class_dir / "release" / assignment / Path(source_path).name).is_file():
+        return
+    (class_dir / "source").mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(class_dir / "source" / assignment, ignore_errors=True)
+    shutil.copytree(Path(source_path).parent, class_dir / "source" / assignment,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    ok, generate_log = course.generate(class_dir, assignment, db_url)
+    if not ok:
+        raise GradingError(t("generate_failed", log=generate_log[-1500:]))
+    for old in class_dir.glob(f"generated-{assignment}-*"):
+        old.unlink()
+    stamp.write_text(db_url + "\n", encoding="utf-8")
+
+
+def open_course(options, log):
+    """Stage 1: the class folder, nbgrader's course in it, and what every job shares."""
     source_path = _source_notebook(options.solutions, options.assignment)
     out = Path(options.out).resolve()
     _refuse_git_tree(out)
     class_dir = out / ".course"
-    (class_dir / "source").mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(class_dir / "source" / options.assignment, ignore_errors=True)
-    shutil.copytree(source_path.parent, class_dir / "source" / options.assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     db_url = options.gradebook or f"sqlite:///{class_dir / 'gradebook.db'}"
-    ok, generate_log = course.generate(class_dir, options.assignment, db_url)
-    if not ok:
-        raise GradingError(t("generate_failed", log=generate_log[-1500:]))
+    _generate_course(class_dir, options.assignment, source_path, db_url)
     source = nbformat.read(str(source_path), as_version=4)
     released = nbformat.read(str(class_dir / "release" / options.assignment / source_path.name), as_version=4)
     others = {name: _signatures(options.solutions, name) for name in ASSIGNMENTS
@@ -236,15 +244,14 @@ def _record(course, verdict, job, result, summary):
     summary.results.append(verdict)
 
 
-def run_stage(jobs, course, options, summary, log):
+def run_stage(jobs, course, dask_client, summary, log):
     """Stage 4: every job on Dask, each result recorded as it arrives."""
     def on_result(job, result):
         _record(course, job["verdict"], job, result, summary)
 
     sent = [{key: value for key, value in job.items() if key not in ("notebook", "verdict")} for job in jobs]
     by_key = {job["key"]: job for job in jobs}
-    cluster.run_jobs(sent, lambda job, result: on_result(by_key[job["key"]], result), log,
-                     workers=options.workers, scheduler=options.scheduler)
+    cluster.run_jobs(sent, lambda job, result: on_result(by_key[job["key"]], result), log, dask_client)
 
 
 def report_stage(course, roster):
@@ -258,10 +265,18 @@ def report_stage(course, roster):
 def grade(options, log=None):
     """Grade every submission found in `options.inputs`; write grades.csv, feedback/ and the report."""
     log = log or _print
-    course = open_course(options, log)
-    summary = Summary(out=course.out, sandboxed=course.sandboxed)
-    submissions, roster = collect_stage(options, course, summary, log)
-    jobs = prepare_stage(submissions, course, summary, log)
-    run_stage(jobs, course, options, summary, log)
+    if options.assignment not in ASSIGNMENTS:
+        raise GradingError(t("unknown_assignment", assignment=options.assignment, known=", ".join(ASSIGNMENTS)))
+    if options.workers is not None and options.workers < 1:
+        raise GradingError(t("bad_workers"))
+    dask = cluster.Starting(options.workers, options.scheduler)  # its workers start while the course opens
+    try:
+        course = open_course(options, log)
+        summary = Summary(out=course.out, sandboxed=course.sandboxed)
+        submissions, roster = collect_stage(options, course, summary, log)
+        jobs = prepare_stage(submissions, course, summary, log)
+        run_stage(jobs, course, dask.get() if jobs else None, summary, log)
+    finally:
+        dask.close()
     report_stage(course, roster)
     return summary

@@ -271,8 +271,9 @@ def run(assignment, source_path, workers=None, scheduler=None, only=None, log=pr
     mutants, jobs = jobs_for(assignment, source_path, limits, sandboxed, only)
     log(t("mutants_found", n=len(mutants), assignment=assignment))
     results = {}
-    cluster.run_jobs(jobs, lambda job, result: results.__setitem__(job["key"], result), log=lambda message: None,
-                     workers=workers, scheduler=scheduler)
+    with cluster.client(workers, scheduler) as dask_client:
+        cluster.run_jobs(jobs, lambda job, result: results.__setitem__(job["key"], result), lambda message: None,
+                         dask_client)
     equivalent_reasons = getattr(importlib.import_module(f"{__package__}.checks.{assignment}"), "EQUIVALENT", {})
     killed, equivalent, survived = [], {}, []
     for mutant, job in zip(mutants, jobs):

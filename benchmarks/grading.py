@@ -67,13 +67,16 @@ def dask_overhead(assignment, inputs, out):
         job.pop("notebook")
         job["key"] = job["student_id"]
         jobs.append(job)
+    judge.grade_job(jobs[0])  # the same warm start as the Dask worker's below
     started = time.monotonic()
     for job in jobs:
         judge.grade_job(job)
     direct = (time.monotonic() - started) / len(jobs)
-    started = time.monotonic()
-    cluster.run_jobs(jobs, lambda job, result: None, quiet, workers=1)
-    return direct, (time.monotonic() - started) / len(jobs)
+    with cluster.client(workers=1) as dask_client:
+        cluster.run_jobs(jobs[:1], lambda job, result: None, quiet, dask_client)  # a worker that has started
+        started = time.monotonic()
+        cluster.run_jobs(jobs, lambda job, result: None, quiet, dask_client)
+        return direct, (time.monotonic() - started) / len(jobs)
 
 
 def main():

@@ -122,25 +122,24 @@ def write_translations_js(app, exception):
     target.write_text(f"Documentation.addTranslations({json.dumps(data, ensure_ascii=False)});\n", encoding="utf-8")
 
 
+def _translate_file(path, labels):
+    text = path.read_text(encoding="utf-8")
+    new_text = text
+    for english, ukrainian in labels.items():
+        new_text = new_text.replace(english, ukrainian)
+    if new_text != text:
+        path.write_text(new_text, encoding="utf-8")
+
+
 def translate_hard_coded_labels(app, exception):
     if exception is not None or app.builder.format != "html" or app.config.language != LANGUAGE:
         return
     for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        new_text = text
-        for english, ukrainian in HARD_CODED_LABELS.items():
-            new_text = new_text.replace(english, ukrainian)
-        if new_text != text:
-            page.write_text(new_text, encoding="utf-8")
+        _translate_file(page, HARD_CODED_LABELS)
     for name, labels in HARD_CODED_SCRIPT_LABELS.items():
         script = Path(app.outdir) / "_static" / name
         if script.is_file():
-            text = script.read_text(encoding="utf-8")
-            new_text = text
-            for english, ukrainian in labels.items():
-                new_text = new_text.replace(english, ukrainian)
-            if new_text != text:
-                script.write_text(new_text, encoding="utf-8")
+            _translate_file(script, labels)
 
 
 def setup(app):
