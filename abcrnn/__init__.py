@@ -19,6 +19,7 @@ from .synth import SAMPLE_RATE, save_wav, synthesize
 from .playback import TunePlayer, play_song
 from .score import score_html, show_score
 from .device import get_device, seed_everything
+from .fingerprint import code_fingerprint
 from .live_plot import LossPlot
 from .progress import progress_bar
 from .submission import report_notebook_size
@@ -43,6 +44,7 @@ __all__ = [
     "TunePlayer",
     "TuneReport",
     "check_tune",
+    "code_fingerprint",
     "corpus_summary",
     "extract_song_snippet",
     "get_device",

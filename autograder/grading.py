@@ -262,13 +262,22 @@ def report_stage(course, roster):
     outputs.write_all(course.out, course.assignment, verdicts, course.points, roster)
 
 
-def grade(options, log=None):
-    """Grade every submission found in `options.inputs`; write grades.csv, feedback/ and the report."""
-    log = log or _print
+def _refuse(options):
+    """A command line that cannot be graded is refused at once, before any worker starts."""
     if options.assignment not in ASSIGNMENTS:
         raise GradingError(t("unknown_assignment", assignment=options.assignment, known=", ".join(ASSIGNMENTS)))
     if options.workers is not None and options.workers < 1:
         raise GradingError(t("bad_workers"))
+    for path in options.inputs:
+        if not Path(path).exists():
+            raise FileNotFoundError(t("input_missing", path=collect.printable(str(path))))
+    _refuse_git_tree(Path(options.out).resolve())
+
+
+def grade(options, log=None):
+    """Grade every submission found in `options.inputs`; write grades.csv, feedback/ and the report."""
+    log = log or _print
+    _refuse(options)
     dask = cluster.Starting(options.workers, options.scheduler)  # its workers start while the course opens
     try:
         course = open_course(options, log)

@@ -83,8 +83,8 @@ def generation_study(ns, model, tunes_per_temperature, tiny):
     """Quality by temperature, and examples for each start string and generation length."""
     by_temperature = {}
     for temperature in TEMPERATURES:
-        tunes = generate_tunes(ns, model, tunes_per_temperature, temperature, chunk=1000 if tiny else 4000,
-                               max_chunks=2 if tiny else 20, seed=1000)
+        tunes = generate_tunes(ns, model, tunes_per_temperature, temperature, chunk=400 if tiny else 4000,
+                               max_chunks=1 if tiny else 20, seed=1000)
         reports = [abcrnn.check_tune(tune) for tune in tunes]
         valid = [tune for tune, report in zip(tunes, reports) if report.ok]
         rejected = [(tune, report.reasons) for tune, report in zip(tunes, reports) if not report.ok]
@@ -147,14 +147,14 @@ def plot_curves(runs, out):
 def train_variants(ns, train_ids, val_ids, budget, tiny):
     """Train every variant for the same budget; return their records and the centre model."""
     def evaluate(model):
-        return held_out_loss(ns, model, val_ids, max_windows=16 if tiny else 128)
+        return held_out_loss(ns, model, val_ids, max_windows=8 if tiny else 128)
 
     runs, centre_model = [], None
     for parameter, value, config in variants():
         model, stats = train_for(ns, config, train_ids, budget, evaluate=evaluate,
                                  evaluate_every=budget / (2 if tiny else 10))
         tunes = generate_tunes(ns, model, 4 if tiny else 30, VARIANT_TEMPERATURE,
-                               chunk=1000 if tiny else 4000, max_chunks=2 if tiny else 15)
+                               chunk=400 if tiny else 4000, max_chunks=1 if tiny else 15)
         runs.append({"parameter": parameter, "value": value, "config": dataclasses.asdict(config),
                      "parameters": sum(p.numel() for p in model.parameters()),
                      "steps": stats["steps"], "chars_per_s": stats["chars_per_s"],

@@ -84,6 +84,25 @@ def run_notebook(path, replacements=None, timeout=600, env=None):
     return outcomes, nb
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A mistake students commonly make, and the visible test that should catch it and name its cause."""
+
+    what: str  # the mistake, in Ukrainian, as the benchmark's table shows it
+    answer: str  # the answer cell it is written in
+    code: str  # that cell's source, with the mistake
+    test: str  # the visible test cell that should fail
+    hint: str  # a word that the test's message must contain: the likely cause, named
+
+
+def visible_catches(path, mistakes, env=None, timeout=600):
+    """[(mistake, CellOutcome of its visible test)]: one run of the notebook, at most one mistake per answer."""
+    replacements = {mistake.answer: mistake.code for mistake in mistakes}
+    assert len(replacements) == len(mistakes), "one mistake per answer cell in a run"
+    outcomes, _ = run_notebook(path, replacements=replacements, env=env, timeout=timeout)
+    return [(mistake, outcomes[mistake.test]) for mistake in mistakes]
+
+
 def failed_cells(outcomes):
     return sorted(grade_id for grade_id, outcome in outcomes.items() if not outcome.passed)
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from autograder import sandbox, secret_lines
+from autograder import cli, sandbox, secret_lines
 from submissions import builders
 from submissions.toy_course import (FULL_MARKS, REPO, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1,
                                     part1_dense, read_grades)
@@ -180,14 +180,21 @@ def test_grading_again_replaces_one_student_resumes_the_rest_and_keeps_the_class
         assert len(gb.find_assignment(ASSIGNMENT).submissions) == len(EXPECTED)
 
 
-def test_bad_command_lines_answer_in_ukrainian(tmp_path):
-    result = run_grade("no_such_assignment", tmp_path, "--out", tmp_path / "o")
-    assert result.returncode == 1 and "Невідоме завдання" in result.stderr
-    result = run_grade(ASSIGNMENT, tmp_path / "missing.zip", "--out", tmp_path / "o")
-    assert result.returncode == 1 and "Не знайдено" in result.stderr
-    result = run_grade(ASSIGNMENT, tmp_path, "--out", REPO / "results-in-git")
-    assert result.returncode == 1 and "не ігнорується git" in result.stderr
+def test_bad_command_lines_answer_in_ukrainian(tmp_path, capsys):
+    # In this process (the same cli.main that `python -m autograder` calls): a refused command line
+    # must answer before any grading machinery starts, so this takes a second.
+    def grade(*args):
+        code = cli.main(["grade", *map(str, args)])
+        return code, capsys.readouterr().err
+
+    code, said = grade("no_such_assignment", tmp_path, "--out", tmp_path / "o")
+    assert code == 1 and "Невідоме завдання" in said
+    code, said = grade(ASSIGNMENT, tmp_path / "missing.zip", "--out", tmp_path / "o")
+    assert code == 1 and "Не знайдено" in said
+    code, said = grade(ASSIGNMENT, tmp_path, "--out", REPO / "results-in-git")
+    assert code == 1 and "не ігнорується git" in said
     assert not (REPO / "results-in-git").exists()
-    help_text = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], cwd=REPO,
-                               capture_output=True, text=True).stdout
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    help_text = capsys.readouterr().out
     assert "використання" in help_text and "--workers" in help_text and "--scheduler" in help_text

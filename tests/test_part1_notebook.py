@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import judging
-from nbharness import cell_by_grade_id, failed_cells, nbgrader_meta, run_notebook, solutions_path
+from nbharness import Mistake, cell_by_grade_id, failed_cells, nbgrader_meta, run_notebook, solutions_path, visible_catches
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part1_intro"
@@ -337,6 +337,48 @@ def test_the_reference_passes_every_visible_test_and_runs_cleanly():
         for output in cell.get("outputs", []):
             assert output["output_type"] != "error", (cell.source[:80], output.get("evalue"))
             assert not (output["output_type"] == "stream" and output["name"] == "stderr"), output["text"]
+
+
+# The mistakes students make most (one per answer cell, so one run covers them); benchmarks/visible_catches.py
+# prints the same table with the messages.
+COMMON_MISTAKES = [
+    Mistake("канали в кінці форми зображень", "tensors",
+            "matrix = torch.ones(2, 3)\nimages = torch.zeros(10, 256, 256, 3)\n", "test_tensors_images", "канали"),
+    Mistake("d = b - 1 замість b + 1", "computation_graph",
+            "def func(a, b):\n    c = a + b\n    d = b - 1\n    return c * d\n",
+            "test_computation_graph_values", "(2.5 + 1)"),
+    Mistake("ваги шару — звичайні тензори, не nn.Parameter", "dense_layer", (
+        "class OurDenseLayer(nn.Module):\n"
+        "    def __init__(self, num_inputs, num_outputs):\n"
+        "        super().__init__()\n"
+        "        self.W = torch.randn(num_inputs, num_outputs, requires_grad=True)\n"
+        "        self.bias = torch.randn(num_outputs, requires_grad=True)\n"
+        "    def forward(self, x):\n"
+        "        return torch.sigmoid(x @ self.W + self.bias)\n"), "test_dense_layer_parameters", "nn.Parameter"),
+    Mistake("Sequential без nn.Sigmoid()", "sequential_model",
+            "model = nn.Sequential(nn.Linear(n_input_nodes, n_output_nodes))\n",
+            "test_sequential_model_output", "nn.Sigmoid"),
+    Mistake("forward без сигмоїди", "subclass_model", (
+        "class LinearWithSigmoidActivation(nn.Module):\n"
+        "    def __init__(self, num_inputs, num_outputs):\n"
+        "        super().__init__()\n"
+        "        self.linear = nn.Linear(num_inputs, num_outputs)\n"
+        "    def forward(self, inputs):\n"
+        "        return self.linear(inputs)\n"), "test_subclass_model_forward", "сигмоїд"),
+    Mistake("градієнт не обнуляється між кроками", "gradient_descent", GD_PRELUDE + (
+        "for step in range(num_steps):\n"
+        "    loss = (x - x_f) ** 2\n"
+        "    loss.backward()\n"
+        "    with torch.no_grad():\n"
+        "        x -= learning_rate * x.grad\n"
+        "    history.append(x.item())\n"), "test_gradient_descent_trajectory", "x.grad"),
+]
+
+
+def test_visible_tests_name_the_cause_of_the_common_mistakes():
+    for mistake, outcome in visible_catches(SOURCE, COMMON_MISTAKES, env=ENV, timeout=120):
+        assert not outcome.passed, f"{mistake.test} does not catch: {mistake.what}"
+        assert mistake.hint in outcome.message, (mistake.test, outcome.message[-300:])
 
 
 # ------------------------------------------------------------------ real nbgrader

@@ -17,7 +17,7 @@ import pytest
 
 import judging
 from autograder import checks
-from nbharness import failed_cells, nbgrader_meta, run_notebook, solutions_path
+from nbharness import Mistake, failed_cells, nbgrader_meta, run_notebook, solutions_path, visible_catches
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part2_music_generation"
@@ -378,19 +378,21 @@ def test_answers_lose_points_exactly_in_the_expected_cells(replacements, expecte
 
 # ------------------------------------------------------------------ the visible tests, in a real kernel
 
-# The mistakes students make most (one per answer cell, so one run covers them), and the word of the
-# visible test's message that names the likely cause.
-COMMON_MISTAKES = {
-    "get_batch": WRONG_1["get_batch"],  # the target window not shifted
-    "lstm_model": WRONG_1["lstm_model"],  # no batch_first=True
-    "compute_loss": WRONG_2["compute_loss"],  # softmax before the loss
-    "train_step": WRONG_1["train_step"],  # no zero_grad
-    "generate_text": WRONG_1["generate_text"],  # argmax instead of sampling
-    "vectorize_string": WRONG_2["vectorize_string"],  # character codes instead of the vocabulary's numbers
-}
-HINTS = {"test_get_batch_shift": "seq_length + 1", "test_lstm_model_shapes": "batch_first",
-         "test_compute_loss_value": "softmax", "test_train_step_fresh_gradients": "zero_grad",
-         "test_generate_text_samples": "argmax", "test_vectorize_string_values": "char2idx"}
+# The mistakes students make most (one per answer cell, so one run covers them); benchmarks/visible_catches.py
+# prints the same table with the messages.
+COMMON_MISTAKES = [
+    Mistake("вікно цілей не зсунуте на один символ", "get_batch", WRONG_1["get_batch"],
+            "test_get_batch_shift", "seq_length + 1"),
+    Mistake("LSTM без batch_first=True", "lstm_model", WRONG_1["lstm_model"], "test_lstm_model_shapes", "batch_first"),
+    Mistake("softmax перед функцією втрат", "compute_loss", WRONG_2["compute_loss"],
+            "test_compute_loss_value", "softmax"),
+    Mistake("без optimizer.zero_grad()", "train_step", WRONG_1["train_step"],
+            "test_train_step_fresh_gradients", "zero_grad"),
+    Mistake("argmax замість вибірки", "generate_text", WRONG_1["generate_text"],
+            "test_generate_text_samples", "argmax"),
+    Mistake("коди символів (ord) замість номерів словника", "vectorize_string", WRONG_2["vectorize_string"],
+            "test_vectorize_string_values", "char2idx"),
+]
 
 
 def test_the_reference_passes_every_visible_test_and_runs_cleanly():
@@ -403,10 +405,9 @@ def test_the_reference_passes_every_visible_test_and_runs_cleanly():
 
 
 def test_visible_tests_name_the_cause_of_the_common_mistakes():
-    outcomes, _ = run_notebook(SOURCE, replacements=COMMON_MISTAKES, env=ENV, timeout=300)
-    for grade_id, hint in HINTS.items():
-        assert not outcomes[grade_id].passed, f"{grade_id} does not catch its common mistake"
-        assert hint in outcomes[grade_id].message, (grade_id, outcomes[grade_id].message[-300:])
+    for mistake, outcome in visible_catches(SOURCE, COMMON_MISTAKES, env=ENV, timeout=300):
+        assert not outcome.passed, f"{mistake.test} does not catch: {mistake.what}"
+        assert mistake.hint in outcome.message, (mistake.test, outcome.message[-300:])
 
 
 # ------------------------------------------------------------------ the judge on whole notebooks

@@ -228,3 +228,72 @@ def test_helpers_in_a_kernel_write_no_stderr_and_show_their_output(monkeypatch, 
     assert "обчислення на" in cells[4].outputs[0]["text"].lower()
     assert "abcrnn-score" in cells[5].outputs[0]["data"]["text/html"]  # sheet music
     assert "<audio" in cells[6].outputs[0]["data"]["text/html"]  # the player
+
+
+# --- code_fingerprint: a checkpoint resumes only with the code that made it ---
+
+FINGERPRINT_PROGRAM = '''
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("fingerprint", sys.argv[1])  # alone: no torch to import
+fingerprint = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fingerprint)
+code_fingerprint = fingerprint.code_fingerprint
+
+class Model:
+    def __init__(self, size=4):
+        self.weights = [[0.5] * size for _ in range(size)]
+
+    def forward(self, x):
+        return [max(0.0, sum(w * v for w, v in zip(row, x))) for row in self.weights]
+
+def loss(labels, logits, scale=1.0):
+    reduction = "mean" if "mean" in {"mean", "none"} else "sum"
+    return scale * sum(logits) / (len(labels) if reduction == "mean" else 1)
+
+print(code_fingerprint(Model, loss))
+'''
+
+
+def _fingerprint_in_new_process(program, hash_seed):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
+    module = Path(abcrnn.__file__).with_name("fingerprint.py")
+    done = subprocess.run([sys.executable, "-c", program, str(module)], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip()
+
+
+def test_code_fingerprint_is_the_same_in_every_session():
+    # A new session (new process, other string hashing) must resume the checkpoint of the same code.
+    first, second = (_fingerprint_in_new_process(FINGERPRINT_PROGRAM, seed) for seed in (1, 2))
+    assert first == second and len(first) == 16
+
+
+@pytest.mark.parametrize("edit", [
+    ("max(0.0, ", "min(0.0, "),                # a fixed bug in a method
+    ("size=4", "size=8"),                      # a default argument
+    ("scale * ", "scale * 2 * "),              # a constant in the loss
+    ('{"mean", "none"}', '{"sum", "none"}'),   # a constant inside a frozenset
+])
+def test_code_fingerprint_changes_when_the_code_changes(edit):
+    changed = FINGERPRINT_PROGRAM.replace(*edit)
+    assert changed != FINGERPRINT_PROGRAM
+    assert _fingerprint_in_new_process(changed, 0) != _fingerprint_in_new_process(FINGERPRINT_PROGRAM, 0)
+
+
+def test_code_fingerprint_accepts_any_callable_a_student_may_write():
+    import functools
+
+    class Batches:
+        def __call__(self, data, length):
+            return data[:length]
+
+    def scaled(x, factor):
+        return x * factor
+
+    # A callable object, a partial or a lambda must not break the training cell that fingerprints them.
+    values = {abcrnn.code_fingerprint(Batches()), abcrnn.code_fingerprint(functools.partial(scaled, factor=2)),
+              abcrnn.code_fingerprint(lambda x: x)}
+    assert len(values) == 3
