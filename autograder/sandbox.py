@@ -136,7 +136,11 @@ def command(program, *, limits, uid, sandboxed):
                    TMPDIR=tempfile.gettempdir())
         return [*limited, *program], env
     size = str(limits.disk_mb * 2**20)
-    argv = [shutil.which("bwrap"), *_system_binds()]
+    # The fresh /tmp and home come first: a later bind may lie below them (a course checked out in /tmp),
+    # and a tmpfs mounted after it would hide it.
+    argv = [shutil.which("bwrap"), *_system_binds(), "--dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
+            "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
+            "--size", size, "--perms", "1777", "--tmpfs", HOME]
     roots = [*_python_roots(), RUNTIME]
     # bwrap would make the folders leading to a bind readable by root only (e.g. /root of a pyenv Python);
     # made first with mode 0755, the sandbox's user can walk through them.
@@ -144,9 +148,7 @@ def command(program, *, limits, uid, sandboxed):
         argv += ["--perms", "0755", "--dir", str(folder)]
     for root in roots:
         argv += ["--ro-bind", str(root), str(root)]
-    argv += ["--dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
-             "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
-             "--size", size, "--perms", "1777", "--tmpfs", HOME, "--chdir", HOME]
+    argv += ["--chdir", HOME]
     for device in sorted(Path("/dev").glob("nvidia*")):  # a GPU of the grading machine stays usable
         argv += ["--dev-bind", str(device), str(device)]
     argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",

@@ -484,6 +484,31 @@ def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
     assert not (tmp_path / "inside.txt").exists() and not list(tmp_path.rglob("inside.txt"))
 
 
+@pytest.mark.skipif(not __import__("autograder.sandbox").sandbox.bubblewrap_available(), reason="bubblewrap недоступний")
+def test_a_course_checked_out_under_tmp_is_seen_inside_the_sandbox(tmp_path, monkeypatch):
+    # An instructor may clone the course into /tmp: the sandbox's own fresh /tmp must not hide the probe
+    # (or the environment) that lives there, while the rest of /tmp stays out of sight.
+    import subprocess
+    import sys
+
+    from autograder import sandbox
+
+    runtime = tmp_path / "course" / "autograder" / "runtime"
+    runtime.mkdir(parents=True)
+    (runtime / "probe.txt").write_text("probe")
+    (tmp_path / "solutions.txt").write_text("секрет")
+    monkeypatch.setattr(sandbox, "RUNTIME", runtime)
+    look = (f"import os\nprint(open({str(runtime / 'probe.txt')!r}).read(), os.path.exists({str(tmp_path / 'solutions.txt')!r}))\n"
+            "open('/tmp/scratch.txt', 'w').write('x')\n")
+    with sandbox.claim_uid() as uid:
+        argv, env = sandbox.command([sys.executable, "-I", "-c", look], limits=sandbox.Limits(), uid=uid,
+                                    sandboxed=True)
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["probe", "False"]
+    assert not list(tmp_path.rglob("scratch.txt"))
+
+
 def test_two_jobs_never_share_a_sandbox_user():
     from autograder import sandbox
 
