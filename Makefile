@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# The CPU build of torch; override on a machine with a GPU, e.g. TORCH_SPEC=torch
+# torch 2.13.0 (PyPI's Linux build carries CUDA and also runs on the CPU; a CPU-only build installed into .venv
+# beforehand satisfies it). Override with another release, e.g. TORCH_SPEC=torch
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 

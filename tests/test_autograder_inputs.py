@@ -457,13 +457,23 @@ def test_grading_without_bubblewrap_warns_or_refuses(monkeypatch):
     assert "БЕЗ ІЗОЛЯЦІЇ" in said[0]
 
 
-@pytest.mark.skipif(not __import__("autograder.sandbox").sandbox.bubblewrap_available(), reason="bubblewrap недоступний")
-def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
+def _in_the_sandbox(program):
+    """(the finished run, its uid) of `python -I -c program` in the grading sandbox."""
     import subprocess
     import sys
 
     from autograder import sandbox
 
+    with sandbox.claim_uid() as uid:
+        argv, env = sandbox.command([sys.executable, "-I", "-c", program], limits=sandbox.Limits(), uid=uid,
+                                    sandboxed=True)
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result, uid
+
+
+@pytest.mark.skipif(not __import__("autograder.sandbox").sandbox.bubblewrap_available(), reason="bubblewrap недоступний")
+def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "answers.txt").write_text("секрет")
     look = ("import os, sys, torch, abcrnn\n"
@@ -471,11 +481,7 @@ def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
             "      sorted(os.listdir(os.path.dirname(os.path.dirname(abcrnn.__file__)))), os.getuid(), os.getcwd())\n"
             "open('inside.txt', 'w').write('x')\n"
             "try:\n    open('/usr/written.txt', 'w')\nexcept OSError as error:\n    print('read-only', error.errno)\n")
-    with sandbox.claim_uid() as uid:
-        argv, env = sandbox.command([sys.executable, "-I", "-c", look], limits=sandbox.Limits(), uid=uid,
-                                    sandboxed=True)
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result, uid = _in_the_sandbox(look)
     seen, readonly = result.stdout.splitlines()
     assert seen.startswith("False False"), seen  # the test's folder and the course's solutions do not exist
     assert "solutions" not in seen and "tests" not in seen  # of the checkout, only what Python needs
@@ -488,9 +494,6 @@ def test_the_sandbox_has_python_and_nothing_else_of_the_machine(tmp_path):
 def test_a_course_checked_out_under_tmp_is_seen_inside_the_sandbox(tmp_path, monkeypatch):
     # An instructor may clone the course into /tmp: the sandbox's own fresh /tmp must not hide the probe
     # (or the environment) that lives there, while the rest of /tmp stays out of sight.
-    import subprocess
-    import sys
-
     from autograder import sandbox
 
     runtime = tmp_path / "course" / "autograder" / "runtime"
@@ -500,11 +503,7 @@ def test_a_course_checked_out_under_tmp_is_seen_inside_the_sandbox(tmp_path, mon
     monkeypatch.setattr(sandbox, "RUNTIME", runtime)
     look = (f"import os\nprint(open({str(runtime / 'probe.txt')!r}).read(), os.path.exists({str(tmp_path / 'solutions.txt')!r}))\n"
             "open('/tmp/scratch.txt', 'w').write('x')\n")
-    with sandbox.claim_uid() as uid:
-        argv, env = sandbox.command([sys.executable, "-I", "-c", look], limits=sandbox.Limits(), uid=uid,
-                                    sandboxed=True)
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result, _ = _in_the_sandbox(look)
     assert result.stdout.split() == ["probe", "False"]
     assert not list(tmp_path.rglob("scratch.txt"))
 
