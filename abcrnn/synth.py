@@ -48,7 +48,7 @@ MAX_QUARTER_BPM = 480
 
 TAIL_SECONDS = 0.5  # silence after the last note's end, long enough for its release
 RELEASE_SECONDS = 0.06  # each note fades out over this after its written end (no clicks)
-ATTACK_SECONDS = 0.004  # the pluck: fast, but not instantaneous (that clicks)
+ATTACK_SECONDS = 0.004  # the pluck: fast, but not instantaneous (that clicks); shorter than any tone's release
 MAX_SECONDS = 600.0  # refuse longer tunes: a 10-minute buffer is already 13 million samples
 # music21's names for the barlines `||`, `|]` and `[|`, which end a section of a tune.
 SECTION_BARLINES = frozenset({"double", "final", "heavy-light", "light-light", "light-heavy"})
@@ -103,8 +103,6 @@ def tune_events(abc):
         seconds_per_quarter = 60.0 / quarter_bpm(score)
         notes, total_quarters = _notes_in_playing_order(score)
         events = _merge_ties(notes)
-    except AbcError:
-        raise
     except Exception as error:  # music21 can fail in many ways on odd, generated ABC
         raise AbcError(f"music21 прочитав мелодію, але не зміг розібрати її ноти: {type(error).__name__}: {error}") from error
     if not events:
@@ -264,13 +262,12 @@ def note_tone(frequency, held_samples, release_samples, sample_rate):
     """One plucked note: `held_samples` of ringing string, then a fade to silence over `release_samples`."""
     n = int(held_samples) + int(release_samples)
     tone = _ringing_string(round(float(frequency), 3), _power_of_two_at_least(n), int(sample_rate))[:n].copy()
-    if release_samples > 0:
-        tone[held_samples:] *= _release_curve(int(release_samples))
+    tone[held_samples:] *= _release_curve(int(release_samples))
     return tone
 
 
 def _power_of_two_at_least(n):
-    return 1 << max(0, int(n) - 1).bit_length()
+    return 1 << (n - 1).bit_length()
 
 
 @functools.lru_cache(maxsize=512)
@@ -287,7 +284,7 @@ def _ringing_string(frequency, n_samples, sample_rate):
         if k * frequency >= sample_rate / 2:  # above Nyquist it would alias into a wrong pitch
             break
         tone += amplitude * np.sin(2 * np.pi * k * frequency * t) * np.exp(-DECAY_PER_SECOND * k**0.7 * t)
-    attack = min(max(1, round(ATTACK_SECONDS * sample_rate)), n_samples)
+    attack = round(ATTACK_SECONDS * sample_rate)
     tone[:attack] *= np.linspace(0.0, 1.0, attack, endpoint=False)
     tone = tone.astype(np.float32)
     tone.flags.writeable = False

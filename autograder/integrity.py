@@ -12,9 +12,10 @@ from .messages import t
 # Modules whose functions tests rely on; assigning to their attributes is tampering.
 WATCHED_MODULES = {"torch", "numpy", "np", "math", "builtins", "sys", "IPython", "unittest", "random", "nn", "F",
                    "testing", "pytest", "inspect", "warnings"}
-BUILTIN_EXCEPTIONS = {"AssertionError", "Exception", "BaseException", "ValueError", "TypeError", "RuntimeError",
-                      "isinstance", "len", "abs", "all", "any", "round", "float", "int", "type", "print", "max",
-                      "min", "sum", "range", "getattr", "hasattr"}
+# Builtins that tests rely on, exceptions and functions alike; rebinding their names is tampering.
+WATCHED_BUILTINS = {"AssertionError", "Exception", "BaseException", "ValueError", "TypeError", "RuntimeError",
+                    "isinstance", "len", "abs", "all", "any", "round", "float", "int", "type", "print", "max",
+                    "min", "sum", "range", "getattr", "hasattr"}
 
 
 # Settings students legitimately assign to (determinism, printing).
@@ -73,9 +74,9 @@ def scan_answer(source):
                 if name and name.split(".")[0].rstrip("()") in WATCHED_MODULES | {"get_ipython"} \
                         and not name.startswith(ALLOWED_SETTINGS):
                     reasons.append(t("scan_patch", name=name))
-                elif isinstance(leaf, ast.Name) and leaf.id in BUILTIN_EXCEPTIONS:
+                elif isinstance(leaf, ast.Name) and leaf.id in WATCHED_BUILTINS:
                     reasons.append(t("scan_rebind", name=leaf.id))
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in BUILTIN_EXCEPTIONS:
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in WATCHED_BUILTINS:
             reasons.append(t("scan_rebind", name=node.name))
         elif isinstance(node, ast.Call):
             func = _dotted(node.func) or ""

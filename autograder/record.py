@@ -14,6 +14,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from .messages import t
+from .repair import nbgrader_meta
 
 
 def results_folder(class_dir, assignment):
@@ -50,7 +51,7 @@ def write_notebooks(class_dir, assignment, notebook_name, student_id, notebook_j
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(folder / f"{notebook_name}.ipynb"))
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = nbgrader_meta(cell).get("grade_id")
         result = verdict["cells"].get(grade_id) if cell.cell_type == "code" else None
         if result is None:
             continue

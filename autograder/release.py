@@ -3,7 +3,7 @@
 `release()` runs nbgrader's generate_assignment in a temporary course folder (so the gradebook, which stores
 the solutions and hidden tests, never lands in the git tree), checks that no solution or hidden test
 survived, normalises the notebooks so that every run writes the same bytes, and writes them to
-exercises/<assignment>/. With check=True it writes nothing and only says whether exercises/ is up to date.
+exercises/<assignment>/. Either way it returns the paths that differed; with check=True it writes nothing.
 """
 
 import shutil
@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import ClearOutputPreprocessor
 
 from . import edition, secret_lines
 from .course import ASSIGNMENTS
@@ -106,11 +107,9 @@ def generate_release(assignment):
 
 def normalised(nb):
     """The notebook as bytes that do not depend on when or where it was generated."""
+    nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
     for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        # Execution timings and similar volatile metadata written by editors.
+        # Execution timings and similar volatile metadata written by editors (on any cell).
         for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
             cell.metadata.pop(key, None)
     nb.metadata.pop("widgets", None)

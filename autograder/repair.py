@@ -33,17 +33,24 @@ class Rebuilt:
 
 
 def nbgrader_meta(cell):
+    """The cell's nbgrader metadata (grade_id, points...): {} when it has none, as after Colab."""
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
+# The kind of a cell is nbgrader's to say (nbgrader.utils). nbgrader and nbconvert are imported when first
+# needed, so that a refused command line answers before they are loaded.
 def is_answer_cell(cell):
-    meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("solution")) and not meta.get("grade")
+    """A code cell the student writes: an nbgrader solution cell that is not graded itself."""
+    from nbgrader.utils import is_grade, is_solution
+
+    return cell.cell_type == "code" and bool(is_solution(cell)) and not is_grade(cell)
 
 
 def is_test_cell(cell):
-    meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+    """A graded test cell: an nbgrader grade cell that is not a solution."""
+    from nbgrader.utils import is_grade, is_solution
+
+    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
 
 
 def read_submission(data):
@@ -124,11 +131,9 @@ def _normalized(source):
 
 def rebuild(released, submission, signatures):
     """A fresh copy of `released` holding the student's answers found in `submission`."""
-    fresh = copy.deepcopy(released)
-    for cell in fresh.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
+    from nbconvert.preprocessors import ClearOutputPreprocessor
+
+    fresh, _ = ClearOutputPreprocessor().preprocess(copy.deepcopy(released), {})
     answer_cells = {nbgrader_meta(c)["grade_id"]: c for c in fresh.cells if is_answer_cell(c)}
     # Code that is not an answer: the release's own cells (tests, set-up) as the student received them.
     released_code = {_normalized(c.source) for c in fresh.cells if c.cell_type == "code" and not is_answer_cell(c)}

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from nbgrader.utils import is_solution
 
 PART2 = Path(__file__).resolve().parent.parent / "solutions" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"
 
@@ -23,7 +24,7 @@ def answer_sources(path=PART2):
     nb = nbformat.read(str(path), as_version=4)
     sources = {}
     for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = cell.metadata.nbgrader["grade_id"] if is_solution(cell) else None
         if grade_id in ANSWER_IDS:
             sources[grade_id] = cell.source
     missing = [grade_id for grade_id in ANSWER_IDS if grade_id not in sources]

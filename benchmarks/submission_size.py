@@ -90,8 +90,9 @@ def main():
         for kind, size in sorted(by_kind.items(), key=lambda item: -item[1]):
             print(f"  {kind:<45} {size / 1e3:9.1f} KB")
         print("  largest cells:", "; ".join(f"{size / 1e3:.0f} KB «{line}»" for size, line in largest[:3]))
-    if not args.steps:
-        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if not args.steps:  # the assignments not run this time keep their last figures
+        earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+        RESULTS.write_text(json.dumps({**earlier, **results}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nWritten to {RESULTS.relative_to(REPO)}")
 
 

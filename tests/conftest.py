@@ -1,13 +1,89 @@
-"""Fixtures shared by several test files."""
+"""Fixtures and helpers shared by several test files (import the plain ones with `from conftest import ...`)."""
 
+import io
+import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+import soundfile
+import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from autograder import publish
+
+REPO = publish.REPOSITORY_ROOT
+SITE = publish.SITE  # the website `make book` builds
+# The exercise notebooks as pages of the website (Sphinx's docnames: the path without .ipynb).
+EXERCISE_PAGES = tuple(notebook.removesuffix(".ipynb") for notebook in publish.EXERCISE_NOTEBOOKS)
+NPM_ABCJS = REPO / "node_modules" / "abcjs" / "dist" / "abcjs-basic-min.js"  # installed by `npm ci` (`make book`)
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+# MP3 frames pad the end of a clip: a clip cut at N seconds lasts up to this much longer once encoded.
+MP3_PADDING_SECONDS = 0.35
+
+
+def skip_or_fail(message):
+    """Skip with `message` (Ukrainian), except in CI (env CI set), where what is missing is a failure: there
+    `make test` installs and builds everything first."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def built_site():
+    """The built website; skip (fail in CI) when `make book` has not built it."""
+    if not (SITE / "searchindex.js").is_file():
+        skip_or_fail("Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`.")
+    return SITE
+
+
+def npm_abcjs():
+    """abcjs as npm installs it for the website; skip (fail in CI) without `npm ci`."""
+    if not NPM_ABCJS.is_file():
+        skip_or_fail("abcjs не встановлено: виконайте `npm ci`.")
+    return NPM_ABCJS
+
+
+def toc_files():
+    """Every `file:` of _toc.yml (the root first), in order: the docnames of the website's pages."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(entry):
+        for key in ("parts", "chapters", "sections"):
+            for child in entry.get(key, []):
+                if "file" in child:
+                    found.append(child["file"])
+                walk(child)
+
+    walk(toc)
+    return found
+
+
+def mp3_seconds(source):
+    """Length in seconds of the tune's sound `source` (a path or the bytes), which must be an MP3 in mono as
+    the website and the players serve it."""
+    with soundfile.SoundFile(io.BytesIO(source) if isinstance(source, bytes) else str(source)) as sound:
+        assert (sound.format, sound.channels) == ("MP3", 1), f"{sound.format}, каналів {sound.channels}: це не MP3 моно"
+        return sound.frames / sound.samplerate
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium, one per test file (Playwright's event loop must not outlive it); skip (fail in CI)
+    without it or without Playwright."""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Не знайдено браузер {CHROMIUM}: встановіть пакет Debian chromium.")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        skip_or_fail("Не встановлено пакет playwright (див. requirements.txt).")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

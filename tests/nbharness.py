@@ -14,20 +14,13 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.repair import is_test_cell, nbgrader_meta  # the notebook tests import nbgrader_meta from here
+
 
 @dataclass
 class CellOutcome:
     passed: bool
     message: str  # the error or stderr text, empty when the cell passed
-
-
-def nbgrader_meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell):
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution") and cell["cell_type"] == "code"
 
 
 def cell_by_grade_id(nb, grade_id):

@@ -1,5 +1,5 @@
 """A hostile class: students who read the public code and try to defeat the tests, to read them, or to harm
-the grader. Every one of them has a wrong dense layer (WRONG_TOTAL points at most, 22 with a right one), so a
+the grader. Every one of them has a wrong dense layer (exactly WRONG_TOTAL points, 22 with a right one), so a
 trick that worked would show as points it should not have. Tricks the probe can see are flagged for review;
 no feedback holds a line of a hidden test; resource attacks cost only their author.
 """
@@ -71,9 +71,11 @@ TRICKS = {
         "threading.Thread(target=copy_history, daemon=True).start()\n"),
     "frames_of_the_grader": "import gc\nfound = [o for o in gc.get_objects() if type(o).__name__ == 'frame']\n",
 }
+# The tricks the probe sees, and a word of the reason it gives; the others run unseen and change nothing.
 FLAGGED = {"settrace_proxy": "sys.settrace", "patches_by_name": "assert_close", "disguised_as_library": "compile",
            "builtins_rebound": "AssertionError", "caller_source_in_error": "sys._getframe",
-           "frames_of_the_grader": "gc.get_objects"}
+           "frames_of_the_grader": "gc.get_objects", "pre_run_cell_hook": "events.register",
+           "stdout_filter": "sys.stdout"}
 # Harm to the grader or the machine: each costs only its author (the layer is right here).
 HARM = {
     "memory_bomb": "blocks = []\nwhile True:\n    blocks.append(bytearray(200 * 2**20))\n",
@@ -109,14 +111,12 @@ def hostile_class(tmp_path_factory):
 
 
 @pytest.mark.parametrize("student", list(TRICKS))
-def test_no_trick_gains_a_point(hostile_class, student):
-    assert float(hostile_class["rows"][student]["total"]) <= WRONG_TOTAL, hostile_class["rows"][student]
-
-
-@pytest.mark.parametrize("student", list(FLAGGED))
-def test_tricks_the_probe_sees_are_flagged_for_review_with_the_reason(hostile_class, student):
+def test_every_trick_gets_what_its_wrong_layer_earns_and_the_seen_ones_go_to_review(hostile_class, student):
     row = hostile_class["rows"][student]
-    assert row["status"] == "review" and FLAGGED[student] in row["reasons"], row
+    expected_status = "review" if student in FLAGGED else "graded"
+    assert (float(row["total"]), row["status"]) == (WRONG_TOTAL, expected_status), row
+    if student in FLAGGED:
+        assert FLAGGED[student] in row["reasons"], row
 
 
 def test_no_feedback_holds_a_hidden_test_or_more_than_a_short_error(hostile_class):

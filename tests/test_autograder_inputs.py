@@ -290,7 +290,7 @@ def test_a_strangely_shaped_notebook_is_that_students_verdict(toy, shape):
     _, released, source = toy
     damage, status = MALFORMED[shape]
     raw = json.loads(builders.to_bytes(builders.filled(released, builders.reference_answers(source))))
-    damage(next(c for c in raw["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "tensors"))
+    damage(next(c for c in raw["cells"] if repair.nbgrader_meta(c).get("grade_id") == "tensors"))
     submission = collect.Submission("s1", "x.ipynb", json.dumps(raw).encode())
     _, verdict = prepare.prepare_student(submission, _course(released, source))
     assert verdict["status"] == status, verdict
@@ -368,7 +368,7 @@ def test_duplicated_answer_cell_last_copy_wins(toy):
     _, released, source = toy
     answers = builders.reference_answers(source)
     nb = builders.filled(released, answers)
-    copy_cell = nbformat.from_dict(json.loads(json.dumps([c for c in nb.cells if builders.meta(c).get("grade_id") == "dense_layer"][0])))
+    copy_cell = nbformat.from_dict(json.loads(json.dumps([c for c in nb.cells if repair.nbgrader_meta(c).get("grade_id") == "dense_layer"][0])))
     copy_cell.source = "def dense(x, w, b):\n    return x @ w  # друга спроба"
     nb.cells.append(copy_cell)
     rebuilt = repair.rebuild(released, repair.read_submission(builders.to_bytes(nb)), repair.answer_signatures(source))

@@ -6,7 +6,7 @@ autograder/secret_lines.py."""
 import nbformat
 import pytest
 
-from autograder import secret_lines
+from autograder import publish, secret_lines
 from submissions import builders
 
 REPO = secret_lines.REPOSITORY_ROOT
@@ -52,7 +52,7 @@ def test_no_solution_or_hidden_test_in_exercises_or_website():
     secret = secret_lines.secret_lines()
     assert secret, "solutions/ не містить жодного рядка розв'язку"
     found = secret_lines.leaks_in_tree(REPO / "exercises", secret)
-    site = REPO / "_build" / "html"
+    site = publish.SITE
     if not (site / "index.html").is_file():
         pytest.fail("Сайт не зібрано: спершу виконайте `make book`.")
     found += secret_lines.leaks_in_tree(site, secret)

@@ -8,8 +8,6 @@ Screenshots of key pages are kept in test-artifacts/ (git-ignored).
 """
 
 import functools
-import io
-import os
 import re
 import threading
 import urllib.parse
@@ -17,32 +15,15 @@ import urllib.request
 
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-import soundfile
-import yaml
 
 from abcrnn.playback import MAX_SECONDS
 from autograder import edition
+from conftest import EXERCISE_PAGES, MP3_PADDING_SECONDS, REPO, SITE, built_site, mp3_seconds, toc_files
 
-REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 COLAB_PREFIX = edition.read().colab_url("")
-EXERCISE_NOTEBOOKS = (
-    "exercises/pt_part1_intro/PT_Part1_Intro",
-    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation",
-)
 # Interface strings the themes would show in English if the Ukrainian translation broke.
 ENGLISH_UI = (
     "Search this book",
@@ -75,30 +56,9 @@ ENGLISH_UI = (
 TIMEOUT_MS = 20_000
 
 
-def _skip_or_fail(message):
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def toc_docnames():
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entry):
-        for key in ("parts", "chapters", "sections"):
-            for child in entry.get(key, []):
-                if "file" in child:
-                    names.append(child["file"])
-                walk(child)
-
-    walk(toc)
-    return names
-
-
 def built_pages():
     """Site-relative paths of the pages to visit: every toc page plus search and index pages."""
-    return [f"{name}.html" for name in toc_docnames()] + ["search.html", "genindex.html"]
+    return [f"{name}.html" for name in toc_files()] + ["search.html", "genindex.html"]
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -108,9 +68,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site_url():
-    if not (SITE / "searchindex.js").is_file():
-        _skip_or_fail("Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`.")
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    handler = functools.partial(_QuietHandler, directory=str(built_site()))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -118,20 +76,6 @@ def site_url():
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser(site_url):
-    if not CHROMIUM.exists():
-        _skip_or_fail(f"Не знайдено браузер {CHROMIUM}: встановіть пакет Debian chromium.")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _skip_or_fail("Не встановлено пакет playwright (див. requirements.txt).")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 class PageVisit:
@@ -170,11 +114,11 @@ class PageVisit:
 
 
 @pytest.fixture
-def visit(browser, site_url):
+def visit(site_url, chromium):
     visits = []
 
     def open_visit():
-        visits.append(PageVisit(browser, site_url))
+        visits.append(PageVisit(chromium, site_url))
         return visits[-1]
 
     yield open_visit
@@ -214,7 +158,7 @@ def _interface_texts(page):
     )
 
 
-@pytest.mark.parametrize("relative_url", [f"{toc_docnames()[0]}.html", f"{EXERCISE_NOTEBOOKS[0]}.html", "book/02_tensors.html",
+@pytest.mark.parametrize("relative_url", [f"{toc_files()[0]}.html", f"{EXERCISE_PAGES[0]}.html", "book/02_tensors.html",
                                           "book/06_rnn.html", "search.html"])
 def test_interface_is_ukrainian(visit, relative_url):
     page = visit().open(relative_url)
@@ -228,7 +172,7 @@ def test_interface_is_ukrainian(visit, relative_url):
     assert not leftovers, f"{relative_url}: в інтерфейсі лишилися англійські або хибні написи: {leftovers}"
     if relative_url.startswith("exercises/"):
         screenshot(page, "exercise-page")
-    elif relative_url == f"{toc_docnames()[0]}.html":
+    elif relative_url == f"{toc_files()[0]}.html":
         screenshot(page, "intro-page")
 
 
@@ -238,11 +182,6 @@ def pages_with(css_class):
         for path in sorted(SITE.rglob("*.html"))
         if "_sources" not in path.parts and f'class="{css_class}' in path.read_text(encoding="utf-8")
     ]
-
-
-def _read_mp3(data):
-    with soundfile.SoundFile(io.BytesIO(data)) as sound:
-        return sound.format, sound.frames / sound.samplerate, sound.channels
 
 
 def test_abc_tunes_draw_scores_and_play_from_the_site(visit, site_url):
@@ -272,9 +211,8 @@ def test_abc_tunes_draw_scores_and_play_from_the_site(visit, site_url):
             with urllib.request.urlopen(src, timeout=10) as response:
                 assert response.status == 200
                 data = response.read()
-            kind, seconds, channels = _read_mp3(data)
-            assert (kind, channels) == ("MP3", 1), f"{src}: це не MP3 моно"
-            assert 1.0 <= seconds <= MAX_SECONDS + 0.35, f"{src}: неправдоподібна тривалість {seconds:.1f} с"
+            seconds = mp3_seconds(data)
+            assert 1.0 <= seconds <= MAX_SECONDS + MP3_PADDING_SECONDS, f"{src}: неправдоподібна тривалість {seconds:.1f} с"
             # The browser itself must be able to decode it: load the metadata and compare durations.
             browser_seconds = audio.evaluate(
                 """element => new Promise((resolve, reject) => {
@@ -330,7 +268,7 @@ def test_score_html_uses_the_site_abcjs_instead_of_the_cdn(visit, site_url):
     assert not tab.errors, f"Помилки JavaScript: {tab.errors}"
 
 
-@pytest.mark.parametrize("notebook", EXERCISE_NOTEBOOKS)
+@pytest.mark.parametrize("notebook", EXERCISE_PAGES)
 def test_exercise_pages_offer_colab(visit, notebook):
     page = visit().open(f"{notebook}.html")
     links = page.eval_on_selector_all(

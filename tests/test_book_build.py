@@ -6,49 +6,20 @@ missing site is a failure: there `make test` always builds the book first.
 """
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from autograder import edition
+from conftest import (EXERCISE_PAGES, MP3_PADDING_SECONDS, REPO, SITE, built_site, mp3_seconds, npm_abcjs, skip_or_fail,
+                      toc_files)
 
-REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
-EXERCISE_NOTEBOOKS = (
-    "exercises/pt_part1_intro/PT_Part1_Intro",
-    "exercises/pt_part2_music_generation/PT_Part2_Music_Generation",
-)
 SOURCE_SUFFIXES = (".md", ".ipynb")
 
 
 def load_yaml(name):
     return yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
-
-
-def toc_files(entry=None):
-    """Every `file:` of _toc.yml (the root included), in order."""
-    if entry is None:
-        toc = load_yaml("_toc.yml")
-        return [toc["root"], *toc_files(toc)]
-    found = []
-    for key in ("parts", "chapters", "sections"):
-        for child in entry.get(key, []):
-            if "file" in child:
-                found.append(child["file"])
-            found.extend(toc_files(child))
-    return found
-
-
-def site():
-    if not (SITE / "searchindex.js").is_file():
-        message = "Сайт підручника не зібрано (_build/html відсутній): спершу виконайте `make book`."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return SITE
 
 
 def page_path(docname):
@@ -90,20 +61,20 @@ def test_toc_lists_every_chapter_and_exercise_but_no_solution():
     files = toc_files()
     chapters = sorted(f"book/{path.stem}" for path in (REPO / "book").glob("[0-9][0-9]_*.md"))
     assert chapters, "У book/ немає розділів"
-    for name in ["book/intro", *chapters, *EXERCISE_NOTEBOOKS]:
+    for name in ["book/intro", *chapters, *EXERCISE_PAGES]:
         assert name in files, f"Сторінки {name} немає у змісті _toc.yml"
     assert not [name for name in files if name.startswith(("solutions/", "autograder/"))]
     assert len(files) == len(set(files)), "Сторінка згадана в _toc.yml двічі"
 
 
 def test_site_has_every_toc_page():
-    site()
+    built_site()
     missing = [name for name in toc_files() if not page_path(name).is_file()]
     assert not missing, f"Сайт не містить сторінок: {missing}"
 
 
 def test_site_holds_nothing_from_solutions_or_autograder():
-    root = site()
+    root = built_site()
     leaked = [
         str(path.relative_to(root))
         for path in root.rglob("*")
@@ -112,9 +83,9 @@ def test_site_holds_nothing_from_solutions_or_autograder():
     assert not leaked, f"Файли з solutions/ чи autograder/ потрапили на сайт: {leaked[:10]}"
 
 
-@pytest.mark.parametrize("notebook", EXERCISE_NOTEBOOKS)
+@pytest.mark.parametrize("notebook", EXERCISE_PAGES)
 def test_exercise_pages_carry_colab_link(notebook):
-    site()
+    built_site()
     text = page_path(notebook).read_text(encoding="utf-8")
     expected = edition.read().colab_url(f"{notebook}.ipynb")
     assert expected in text, f"На сторінці {notebook} немає кнопки Colab з адресою {expected}"
@@ -122,7 +93,7 @@ def test_exercise_pages_carry_colab_link(notebook):
 
 def test_chapter_pages_have_no_colab_link():
     """Colab cannot open MyST .md chapters: a button there would lead to a missing .ipynb."""
-    site()
+    built_site()
     for chapter in (REPO / "book").glob("*.md"):
         page = page_path(f"book/{chapter.stem}")
         if page.is_file():
@@ -132,7 +103,7 @@ def test_chapter_pages_have_no_colab_link():
 
 
 def test_site_uses_ukrainian_language_tag():
-    site()
+    built_site()
     text = page_path(toc_files()[0]).read_text(encoding="utf-8")
     assert re.search(r'<html[^>]*\blang="uk"', text), 'Сторінки мають оголошувати мову: <html lang="uk">'
 
@@ -173,9 +144,7 @@ def test_search_stemmer_is_the_same_in_javascript():
     import subprocess
 
     if shutil.which("node") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Не знайдено node: він потрібен і для збирання сайту.")
-        pytest.skip("Не знайдено node (Node.js).")
+        skip_or_fail("Не знайдено node (Node.js): він потрібен і для збирання сайту.")
     module = _search_stemmer()
     words = [form for forms in WORD_FORMS.values() for form in forms] + ["навчаються", "з'явився", "LSTM", "ідея"]
     script = module.JS_STEMMER + "\nconst s = new Stemmer();\nconsole.log(JSON.stringify(" + json.dumps(words, ensure_ascii=False) + ".map(w => s.stemWord(w))));"
@@ -187,9 +156,6 @@ SHORT_TUNE = "X:1\nT:Коротка\nM:6/8\nL:1/8\nK:G\nGFG GAB|c2B A2G|\n"
 
 
 def test_abc_audio_is_cached_by_the_tune_text_and_the_sound_code(tmp_path, monkeypatch):
-    pytest.importorskip("abcrnn")
-    import soundfile
-
     directive = _load_extension("abc_directive")
     name = directive.render_audio(SHORT_TUNE, tmp_path)
     path = tmp_path / name
@@ -199,22 +165,16 @@ def test_abc_audio_is_cached_by_the_tune_text_and_the_sound_code(tmp_path, monke
     assert directive.render_audio(SHORT_TUNE.replace("c2B", "d2B"), tmp_path) != name, "Інша мелодія — інший файл"
     monkeypatch.setattr(directive, "_sound_code_hash", lambda: "a changed synthesizer")
     assert directive.audio_name(SHORT_TUNE) != name, "Після зміни синтезатора кеш звуку має оновитися"
-    with soundfile.SoundFile(str(path)) as sound:
-        assert (sound.format, sound.channels) == ("MP3", 1)
-        assert 1.0 < sound.frames / sound.samplerate < 10.0
+    assert 1.0 < mp3_seconds(path) < 10.0
 
 
 def test_abc_audio_of_a_long_tune_is_cut(tmp_path):
-    pytest.importorskip("abcrnn")
-    import soundfile
-
     from abcrnn.playback import MAX_SECONDS
 
     directive = _load_extension("abc_directive")
     long_tune = "X:1\nT:Довга\nM:4/4\nL:1/4\nQ:1/4=60\nK:C\n" + "C D E F|G A B c|" * 20 + "\n"
-    with soundfile.SoundFile(str(tmp_path / directive.render_audio(long_tune, tmp_path))) as sound:
-        seconds = sound.frames / sound.samplerate
-    assert seconds == pytest.approx(MAX_SECONDS, abs=0.35), "Звук довгої мелодії обрізається, щоб сайт був невеликим"
+    seconds = mp3_seconds(tmp_path / directive.render_audio(long_tune, tmp_path))
+    assert seconds == pytest.approx(MAX_SECONDS, abs=MP3_PADDING_SECONDS), "Звук довгої мелодії обрізається, щоб сайт був невеликим"
 
 
 def _build_tiny_book(tmp_path, page):
@@ -242,9 +202,7 @@ def _build_tiny_book(tmp_path, page):
 
 
 def test_abc_directive_renders_score_markup_and_audio(tmp_path):
-    pytest.importorskip("abcrnn")
-    if not (REPO / "node_modules" / "abcjs" / "dist" / "abcjs-basic-min.js").is_file():
-        pytest.skip("abcjs не встановлено: виконайте `npm ci`.")
+    npm_abcjs()
     code, output = _build_tiny_book(tmp_path, f"# Пісня\n\n```{{abc}}\n:caption: Підпис\n{SHORT_TUNE}```\n\n```{{abc}}\n:audio: false\n{SHORT_TUNE}```\n")
     assert code == 0, output
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
@@ -257,9 +215,7 @@ def test_abc_directive_renders_score_markup_and_audio(tmp_path):
 
 
 def test_abc_directive_rejects_broken_tune(tmp_path):
-    pytest.importorskip("abcrnn")
-    if not (REPO / "node_modules" / "abcjs" / "dist" / "abcjs-basic-min.js").is_file():
-        pytest.skip("abcjs не встановлено: виконайте `npm ci`.")
+    npm_abcjs()
     code, output = _build_tiny_book(tmp_path, "# Пісня\n\n```{abc}\nце не мелодія\n```\n")
     assert code != 0, "Збирання з неправильним записом ABC має завершитися помилкою"
     assert "ABC" in output
@@ -315,7 +271,7 @@ def test_chapter_has_three_to_six_exercises_each_with_a_dropdown_solution(chapte
 
 @pytest.mark.parametrize("chapter", EXERCISE_CHAPTERS)
 def test_site_shows_each_exercise_with_a_collapsible_solution(chapter):
-    site()
+    built_site()
     labels, _ = exercise_labels(chapter)
     page = page_path(f"book/{chapter}").read_text(encoding="utf-8")
     for label in labels:
@@ -336,13 +292,13 @@ def test_graded_task_box_says_points_and_links_to_its_notebook(box):
     assert "Завдання зошита" in body and f"({points} бал" in body, f"{box}: назва рамки має містити бали ({points})"
     assert "Що перевіряють тести" in body, f"{box}: рамка має казати, що перевіряють тести"
     assert f"</{notebook}>" in body, f"{box}: рамка має посилатися на зошит {notebook}"
-    site()
+    built_site()
     page = page_path(f"book/{chapter}").read_text(encoding="utf-8")
     assert f'id="{box}"' in page, f"На сторінці {chapter} немає рамки з id {box}"
 
 
 def test_lab_assignment_lists_every_task_with_a_link_to_its_box():
-    site()
+    built_site()
     page = page_path("book/10_lab_assignment").read_text(encoding="utf-8")
     for box, (chapter, _, _) in TASK_BOXES.items():
         assert f'href="{chapter}.html#{box}"' in page, f"У розділі 10 немає посилання на рамку {box}"
@@ -372,7 +328,7 @@ def test_learned_results_are_committed_and_complete():
 
 
 def test_learned_section_on_site_has_figures_and_shaded_tunes():
-    site()
+    built_site()
     page = page_path("book/08_music_generation").read_text(encoding="utf-8")
     start = page.index('id="what-the-network-learned"')
     section = page[start:page.index('class="exercise admonition"', start)]  # up to the exercises
@@ -385,8 +341,6 @@ def test_learned_section_on_site_has_figures_and_shaded_tunes():
 
 def test_every_graded_task_links_back_to_its_chapter():
     import nbformat
-
-    from autograder import edition
 
     site = edition.read().site_url
     link = re.compile(re.escape(site) + r"book/(?P<page>[\w-]+)\.html#(?P<anchor>[\w-]+)")

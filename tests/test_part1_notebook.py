@@ -10,9 +10,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_solution
 
 import judging
-from nbharness import Mistake, cell_by_grade_id, failed_cells, nbgrader_meta, run_notebook, solutions_path, visible_catches
+from autograder.repair import is_test_cell, nbgrader_meta
+from nbharness import Mistake, cell_by_grade_id, failed_cells, run_notebook, solutions_path, visible_catches
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part1_intro"
@@ -30,15 +32,13 @@ def source_nb():
 
 
 def graded_test_cells():
-    return [cell for cell in source_nb().cells
-            if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")]
+    return [cell for cell in source_nb().cells if is_test_cell(cell)]
 
 
 # ------------------------------------------------------------------ structure (fast)
 
 def test_answer_cells_carry_exactly_the_agreed_grade_ids():
-    answers = [nbgrader_meta(cell)["grade_id"] for cell in source_nb().cells
-               if nbgrader_meta(cell).get("solution")]
+    answers = [nbgrader_meta(cell)["grade_id"] for cell in source_nb().cells if is_solution(cell)]
     assert answers == ANSWER_IDS
 
 

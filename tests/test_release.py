@@ -6,19 +6,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_solution
 
 from autograder import release as release_module
 from autograder import edition
 from autograder.release import ASSIGNMENTS, ReleaseError, assert_no_secrets, generate_release, release
+from autograder.repair import nbgrader_meta
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-PRESENT = [name for name in ASSIGNMENTS if any((REPOSITORY_ROOT / "solutions" / name).glob("*.ipynb"))]
 
 
 @pytest.fixture(scope="module")
 def fresh_releases():
     """{assignment: {relative path: bytes}} generated now from solutions/."""
-    return {name: generate_release(name) for name in PRESENT}
+    return {name: generate_release(name) for name in ASSIGNMENTS}
 
 
 def committed_bytes(path):
@@ -33,14 +34,16 @@ def committed_bytes(path):
 
 
 def source_notebooks():
-    return [path for name in PRESENT for path in sorted((REPOSITORY_ROOT / "solutions" / name).glob("*.ipynb"))]
+    return [path for name in ASSIGNMENTS for path in sorted((release_module.SOURCE_DIRECTORY / name).glob("*.ipynb"))]
 
 
-def test_part1_source_exists():
-    assert "pt_part1_intro" in PRESENT
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_assignment_has_its_source_notebook(assignment):
+    source = release_module.SOURCE_DIRECTORY / assignment
+    assert list(source.glob("*.ipynb")), f"Немає джерела завдання: {source}/*.ipynb"
 
 
-@pytest.mark.parametrize("assignment", PRESENT)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercises_are_up_to_date_with_solutions(fresh_releases, assignment):
     target = REPOSITORY_ROOT / "exercises" / assignment
     for relative, content in fresh_releases[assignment].items():
@@ -52,9 +55,9 @@ def test_release_writes_the_same_bytes_every_time(fresh_releases):
     assert generate_release("pt_part1_intro") == fresh_releases["pt_part1_intro"]
 
 
-@pytest.mark.parametrize("assignment", PRESENT)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_released_notebooks_hold_no_solution_no_hidden_test_and_no_output(assignment):
-    for source_path in sorted((REPOSITORY_ROOT / "solutions" / assignment).glob("*.ipynb")):
+    for source_path in sorted((release_module.SOURCE_DIRECTORY / assignment).glob("*.ipynb")):
         source = nbformat.read(str(source_path), as_version=4)
         released_path = REPOSITORY_ROOT / "exercises" / assignment / source_path.name
         released = nbformat.reads(committed_bytes(released_path).decode("utf-8"), as_version=4)
@@ -64,9 +67,9 @@ def test_released_notebooks_hold_no_solution_no_hidden_test_and_no_output(assign
         for cell in released.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("solution"):
-                assert "# ВАШ КОД ТУТ" in cell.source and "NotImplementedError" in cell.source, meta["grade_id"]
+            if is_solution(cell):
+                grade_id = nbgrader_meta(cell)["grade_id"]
+                assert "# ВАШ КОД ТУТ" in cell.source and "NotImplementedError" in cell.source, grade_id
         # Students' copies keep what nbgrader needs to grade them: the grade ids and points of every cell.
         source_ids = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if "nbgrader" in c.metadata]
         released_ids = [c.metadata["nbgrader"]["grade_id"] for c in released.cells if "nbgrader" in c.metadata]

@@ -10,13 +10,11 @@ import pytest
 
 from abcrnn import AbcError, score_html, show_score
 from abcrnn import score
+from conftest import npm_abcjs
 
 TUNE = "X:1\nT:Test\nM:4/4\nL:1/8\nK:G\n|:GABc dedB|dedB dedB:|\n"
 # Characters that would break out of HTML or of a JavaScript string if not escaped.
 NASTY = 'X:1\nT:A <b>&amp; "quoted" \'tune\' </script><!-- \\ \u2028\nM:4/4\nL:1/8\nK:C\nCDEF|\n'
-REPO = Path(__file__).resolve().parents[1]
-# The copy the website build installs from npm; ABCRNN_TEST_ABCJS may name another one.
-LOCAL_ABCJS = Path(os.environ.get("ABCRNN_TEST_ABCJS", REPO / "node_modules" / "abcjs" / "dist" / "abcjs-basic-min.js"))
 
 
 class Elements(HTMLParser):
@@ -127,22 +125,11 @@ def test_show_score_displays_the_html(monkeypatch):
 
 # --- In a real browser (headless Chromium), with the abcjs the website build installs from npm ---
 
-needs_browser = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
-needs_local_abcjs = pytest.mark.skipif(
-    not LOCAL_ABCJS.is_file(), reason="needs node_modules/abcjs (installed by npm ci, part of `make book`)"
-)
-
-
-@pytest.fixture(scope="module")
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def local_abcjs():
+    """The copy the website build installs from npm; ABCRNN_TEST_ABCJS may name another one."""
+    other = os.environ.get("ABCRNN_TEST_ABCJS")
+    return Path(other) if other else npm_abcjs()
 
 
 def open_page(browser, body, javascript=True):
@@ -154,10 +141,8 @@ def open_page(browser, body, javascript=True):
     return context, page
 
 
-@needs_browser
-@needs_local_abcjs
-def test_browser_draws_svg_and_hides_the_text_with_embedded_abcjs(browser_page):
-    context, page = open_page(browser_page, score_html(TUNE, abcjs_src=LOCAL_ABCJS) + score_html(NASTY, abcjs_src=LOCAL_ABCJS))
+def test_browser_draws_svg_and_hides_the_text_with_embedded_abcjs(chromium, local_abcjs):
+    context, page = open_page(chromium, score_html(TUNE, abcjs_src=local_abcjs) + score_html(NASTY, abcjs_src=local_abcjs))
     try:
         page.wait_for_function("document.querySelectorAll('.abcrnn-score-paper svg').length === 2", timeout=10_000)
         assert page.locator(".abcrnn-score-text").evaluate_all("els => els.map(e => e.style.display)") == ["none", "none"]
@@ -166,9 +151,8 @@ def test_browser_draws_svg_and_hides_the_text_with_embedded_abcjs(browser_page):
         context.close()
 
 
-@needs_browser
-def test_browser_keeps_the_abc_text_when_abcjs_cannot_load(browser_page):
-    context, page = open_page(browser_page, score_html(TUNE))  # the CDN is unreachable here
+def test_browser_keeps_the_abc_text_when_abcjs_cannot_load(chromium):
+    context, page = open_page(chromium, score_html(TUNE))  # the CDN is unreachable here
     try:
         page.wait_for_timeout(500)
         assert page.locator(".abcrnn-score-text").is_visible()
@@ -178,10 +162,8 @@ def test_browser_keeps_the_abc_text_when_abcjs_cannot_load(browser_page):
         context.close()
 
 
-@needs_browser
-@needs_local_abcjs
-def test_browser_without_javascript_shows_the_abc_text(browser_page):
-    context, page = open_page(browser_page, score_html(TUNE, abcjs_src=LOCAL_ABCJS), javascript=False)
+def test_browser_without_javascript_shows_the_abc_text(chromium, local_abcjs):
+    context, page = open_page(chromium, score_html(TUNE, abcjs_src=local_abcjs), javascript=False)
     try:
         assert page.locator(".abcrnn-score-text").is_visible()
         assert page.locator(".abcrnn-score-paper svg").count() == 0
@@ -199,11 +181,10 @@ window.requirejs.config = function (config) { window.requireConfig = config; };
 </script>"""
 
 
-@needs_browser
-def test_browser_with_require_js_loads_abcjs_through_it(browser_page):
+def test_browser_with_require_js_loads_abcjs_through_it(chromium):
     # In the classic Notebook a UMD bundle added by a <script> tag would register with require.js
     # instead of setting window.ABCJS, so the score must ask require.js for it.
-    context, page = open_page(browser_page, FAKE_REQUIREJS + score_html(TUNE))
+    context, page = open_page(chromium, FAKE_REQUIREJS + score_html(TUNE))
     try:
         page.wait_for_function("window.drawnAbc !== undefined", timeout=5_000)
         assert page.evaluate("window.drawnAbc") == TUNE

@@ -22,9 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_spelling import prose_of_markdown  # noqa: E402
 
+from autograder.publish import EXERCISE_NOTEBOOKS  # noqa: E402
+
 TERMINOLOGY = REPO / "book" / "terminology.yml"
-NOTEBOOKS = ("exercises/pt_part1_intro/PT_Part1_Intro.ipynb",
-             "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb")
 
 
 # A decimal number written with a point, and the contexts where a point is right (versions, numbered
@@ -63,7 +63,7 @@ def notebook_cells(path):
 def student_texts():
     """(file relative to the repository, text) of everything the terminology check reads."""
     texts = [(f"book/{path.name}", path.read_text(encoding="utf-8")) for path in sorted((REPO / "book").glob("*.md"))]
-    for name in NOTEBOOKS:
+    for name in EXERCISE_NOTEBOOKS:
         path = REPO / name
         if path.is_file():
             parts = [source if kind == "markdown" else code_text(source) for kind, source in notebook_cells(path)]
@@ -84,7 +84,7 @@ def student_prose():
     """(file, prose with math) for the decimal-comma check: the book's prose and the notebooks' markdown."""
     found = [(f"book/{path.name}", prose_of_markdown(path.read_text(encoding="utf-8"), keep_math=True))
              for path in sorted((REPO / "book").glob("*.md"))]
-    for name in NOTEBOOKS:
+    for name in EXERCISE_NOTEBOOKS:
         path = REPO / name
         if path.is_file():
             found.append((name, "\n\n".join(prose_of_markdown(source, keep_math=True)
@@ -187,9 +187,7 @@ def test_prose_uses_decimal_commas():
         + "\n".join(problems))
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", EXERCISE_NOTEBOOKS)
 def test_notebooks_are_scanned(name):
-    if not (REPO / name).is_file():
-        pytest.skip(f"{name} ще не випущено")
     text = dict(student_texts())[name]
     assert len(text) > 1000, f"{name}: замало тексту — чи читаються клітинки зошита?"

@@ -27,12 +27,19 @@ def test_get_device_is_cuda_exactly_when_cuda_is_available():
     torch.zeros(2, device=device)  # usable as it is
 
 
-def test_get_device_says_which_device_in_ukrainian_only_when_asked(capsys):
-    get_device()
+@pytest.mark.parametrize("cuda", [False, True])
+def test_get_device_says_which_device_in_ukrainian_only_when_asked(capsys, monkeypatch, cuda):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Тестова H200")
+    assert get_device().type == ("cuda" if cuda else "cpu")
     assert capsys.readouterr().out == ""
     get_device(verbose=True)
     out = capsys.readouterr().out
-    assert ("GPU" in out) and ("CPU" in out or torch.cuda.is_available())
+    if cuda:  # names the GPU, and nothing about the CPU or how to get a GPU
+        assert out == "Обчислення на GPU: Тестова H200.\n"
+    else:  # the CPU, and how to switch a GPU on in Colab
+        assert "обчислення на CPU" in out and "Тестова H200" not in out
+        assert "У Colab увімкніть GPU" in out and "«Змінити тип середовища виконання»" in out
 
 
 # --- seed_everything ---

@@ -9,19 +9,18 @@ import struct
 import zipfile
 
 import nbformat
+from nbgrader.utils import is_solution
 
-
-def meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
+from autograder.repair import is_answer_cell, is_test_cell, nbgrader_meta
 
 
 def reference_answers(source_nb):
     """{answer grade_id: the reference solution, markers removed} from an nbgrader source notebook."""
     answers = {}
     for cell in source_nb.cells:
-        if meta(cell).get("solution") and not meta(cell).get("grade"):
+        if is_answer_cell(cell):
             lines = [l for l in cell.source.splitlines() if not re.search(r"###\s*(BEGIN|END) SOLUTION", l)]
-            answers[meta(cell)["grade_id"]] = "\n".join(lines)
+            answers[nbgrader_meta(cell)["grade_id"]] = "\n".join(lines)
     return answers
 
 
@@ -29,8 +28,8 @@ def filled(released_nb, answers):
     """The released notebook with `answers` ({grade_id: source}) written into their answer cells."""
     nb = copy.deepcopy(released_nb)
     for cell in nb.cells:
-        grade_id = meta(cell).get("grade_id")
-        if grade_id in answers and meta(cell).get("solution"):
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in answers and is_solution(cell):
             cell.source = answers[grade_id]
     return nb
 
@@ -56,14 +55,14 @@ def colab_roundtrip(nb, seed=0):
 
 def delete_cells(nb, grade_ids):
     nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if meta(c).get("grade_id") not in set(grade_ids)]
+    nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") not in set(grade_ids)]
     return nb
 
 
 def edit_test_cells(nb, new_source="pass  # мій тест завжди проходить"):
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
-        if meta(cell).get("grade") and not meta(cell).get("solution"):
+        if is_test_cell(cell):
             cell.source = new_source
     return nb
 

@@ -1,6 +1,6 @@
 """Benchmark of `python -m autograder grade` (prints figures; not a test).
 
-    .venv/bin/python benchmarks/grading.py [--assignment pt_part2_music_generation] [--submissions 16]
+    .venv/bin/python benchmarks/grading_speed.py [--assignment pt_part2_music_generation] [--submissions 16]
 
 Submissions are the reference solutions filled into the student copy, half of them after a Colab round trip.
 Prints:
