@@ -11,7 +11,10 @@ import io
 import re
 import warnings
 
-from .abc_text import normalize_newlines
+from .abc_text import (
+    CONTINUATION, field_line, field_lines, header_field_names, key_line_index, normalize_newlines,
+    parse_fraction, parse_meter,
+)
 from .errors import AbcError
 
 # No ABC text a user shows or checks is this long (the longest corpus tune has 2,049 characters).
@@ -25,9 +28,7 @@ MAX_PARSE_CHARS = 4_000
 MAX_METER_BEATS = 32
 MAX_DENOMINATOR = 64
 
-_FIELD_LINE = re.compile(r"^([A-Za-z]):[ \t]*(.*)$")
 _INLINE_FIELD = re.compile(r"\[([ML]):([^\]\n]*)\]")
-_FRACTION = re.compile(r"(\d+(?:\+\d+)*)/(\d+)")
 # Annotations: quoted text placed by its first character (^ above, _ below, < left, > right, @ free).
 # They are words on the page, not sound, and music21 mishandles them: `">"` (O'Neill's accent mark)
 # makes it drop the next note, `"_> 2,1"` makes it raise. They are removed before music21 reads a tune.
@@ -58,16 +59,11 @@ def _is_power_of_two(number):
 
 
 def _check_meter(value):
-    meter = value.split("%")[0].strip()
-    if meter in ("", "none", "C", "C|"):
+    parsed = parse_meter(value)  # raises AbcError for a meter it cannot read
+    if parsed is None:  # free meter
         return
-    match = _FRACTION.fullmatch(meter.replace(" ", ""))
-    if not match:
-        raise AbcError(
-            f"Незрозумілий розмір такту «M:{meter}». Пишіть дріб (M:6/8), M:C, M:C| або M:none."
-        )
-    beats = sum(int(part) for part in match.group(1).split("+"))
-    denominator = int(match.group(2))
+    meter = value.split("%")[0].strip()
+    beats, denominator = parsed
     if denominator == 0:
         raise AbcError(f"Розмір такту «M:{meter}» має нуль у знаменнику.")
     if not 1 <= beats <= MAX_METER_BEATS or not _is_power_of_two(denominator) or denominator > MAX_DENOMINATOR:
@@ -79,10 +75,10 @@ def _check_meter(value):
 
 def _check_unit_length(value):
     unit = value.split("%")[0].strip()
-    match = _FRACTION.fullmatch(unit.replace(" ", ""))
-    if not match or "+" in match.group(1):
+    fraction = parse_fraction(unit)
+    if fraction is None or len(fraction[0]) > 1:
         raise AbcError(f"Незрозуміла одиниця тривалості «L:{unit}». Пишіть дріб, наприклад L:1/8.")
-    numerator, denominator = int(match.group(1)), int(match.group(2))
+    (numerator,), denominator = fraction
     if denominator == 0:
         raise AbcError(f"Одиниця тривалості «L:{unit}» має нуль у знаменнику.")
     if numerator == 0 or not _is_power_of_two(denominator) or denominator > 2 * MAX_DENOMINATOR:
@@ -99,13 +95,13 @@ def prepare_abc(abc):
     chord symbol or annotation whose `"` is never closed on its line (music21 would swallow the rest
     of the tune silently). When the header has neither M: nor L:, `L:1/8` is added: the ABC standard's
     default, which music21 does not apply in that case; and annotations (`"^text"`, `">"`...) are
-    removed, because music21 loses notes or fails on some of them.
+    removed, because music21 loses notes or fails on some of them. A `+:` field continuation is
+    joined to the field line it continues (see _join_continuations).
     """
     check_abc_text(abc, max_chars=MAX_PARSE_CHARS)
     lines = normalize_newlines(abc).split("\n")
-    fields = [(index, _FIELD_LINE.match(line)) for index, line in enumerate(lines)]
-    fields = [(index, match.group(1), match.group(2)) for index, match in fields if match]
-    if not fields:
+    fields = field_lines(lines)
+    if all(name == CONTINUATION for _, name, _ in fields):
         raise AbcError(
             "Текст не схожий на запис ABC: у ньому немає жодного поля заголовка "
             "(рядків на кшталт X:1, T:Назва, M:6/8, L:1/8, K:D)."
@@ -124,9 +120,10 @@ def prepare_abc(abc):
     for name, value in _INLINE_FIELD.findall(abc):
         (_check_meter if name == "M" else _check_unit_length)(value)
 
-    key_index = next((index for index, name, _ in fields if name == "K"), None)
+    key_index = key_line_index(fields)
+    field_indices = {index for index, _, _ in fields}
     for index, line in enumerate(lines):
-        if key_index is None or index <= key_index or _FIELD_LINE.match(line):
+        if key_index is None or index <= key_index or index in field_indices:
             continue
         if line.split("%")[0].count('"') % 2:
             raise AbcError(
@@ -135,11 +132,27 @@ def prepare_abc(abc):
             )
         lines[index] = _without_annotations(line)
 
-    header = [name for index, name, _ in fields if key_index is None or index <= key_index]
+    header = header_field_names(lines)
     if "M" not in header and "L" not in header:
         insert_at = key_index if key_index is not None else (fields[0][0] + 1)
         lines.insert(insert_at, "L:1/8")
-    return "\n".join(lines)
+    return "\n".join(_join_continuations(lines))
+
+
+def _join_continuations(lines):
+    """Append each `+:` line to the field line before it, as ABC 2.1 defines; drop one that follows none.
+
+    music21 does not know `+:` and would read the continued title or lyrics as notes.
+    """
+    joined = []
+    for line in lines:
+        field = field_line(line)
+        if field is not None and field[0] == CONTINUATION:
+            if joined and field_line(joined[-1]) is not None:
+                joined[-1] = f"{joined[-1]} {field[1]}".rstrip()
+            continue
+        joined.append(line)
+    return joined
 
 
 def _explain(error):
@@ -159,6 +172,10 @@ def _bars_as_written():
 
     music21's ABC reader calls `translate.reBar` on every part; the split hides the very errors a
     bar-length check looks for (it even inserts a time signature that fits the leftover notes).
+    music21 has no option for this, so its private function is swapped for one that returns the part
+    unchanged. This is the only place abcrnn patches music21: only `parse_score(...,
+    bars_as_written=True)` enters it, around the one parse call, and `finally` puts the original back
+    even when the parse fails. (The swap is visible to the whole process while the parse runs.)
     """
     from music21.abcFormat import translate
 

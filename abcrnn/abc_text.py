@@ -16,7 +16,6 @@ from .errors import AbcError
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
 # ... and ends at the first blank line (a line holding at most spaces or tabs), as the ABC standard says.
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_FIELD_LINE = re.compile(r"^([A-Za-z+]):[ \t]*(.*)$")
 # A `%` starts a comment unless escaped as `\%`.
 _COMMENT = re.compile(r"(?<!\\)%.*$")
 _SPACES = re.compile(r"[ \t]+")
@@ -67,24 +66,89 @@ def extract_song_snippet(text, include_unfinished=False):
     return tunes
 
 
+# A field line: one letter, a colon, the value (`T:Title`, `M:6/8`, `w:lyrics`...); or `+:`, which
+# ABC 2.1 defines as the continuation of the field on the line before it (`T:A long` + `+:title`).
+# Every module reads field lines through field_line / field_lines; see there how `+:` is treated.
+_FIELD_LINE = re.compile(r"^([A-Za-z+]):[ \t]*(.*)$")
+CONTINUATION = "+"
+# A meter or unit length written as a fraction; the numerator may be a sum (M:2+3/8).
+_FRACTION = re.compile(r"(\d+(?:\+\d+)*)/(\d+)")
+
+
+def field_line(line):
+    """(name, value) when `line` is an ABC field line, else None; value keeps all but the spaces after `:`.
+
+    `line` is taken as it is: a caller that wants `  M:6/8` or `M:6/8 % comment` read differently
+    strips spaces or comments first. The name of a continuation line `+:` is CONTINUATION: it is a
+    field line (never music), but belongs to the field before it rather than being one of its own.
+    """
+    match = _FIELD_LINE.match(line)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def field_lines(lines):
+    """(index, name, value) for every field line among `lines` (see field_line), in order."""
+    found = []
+    for index, line in enumerate(lines):
+        field = field_line(line)
+        if field is not None:
+            found.append((index, *field))
+    return found
+
+
+def key_line_index(fields):
+    """The line index of the first `K:` field among `field_lines(...)`, which ends the header; or None."""
+    return next((index for index, name, _ in fields if name == "K"), None)
+
+
+def header_field_names(lines):
+    """The names of the field lines in the header: the lines up to and including the first `K:` line."""
+    fields = field_lines(lines)
+    key_index = key_line_index(fields)
+    return [name for index, name, _ in fields if key_index is None or index <= key_index]
+
+
+def parse_fraction(text):
+    """(numerator terms, denominator) of a fraction such as `1/8` or `2+3/8` (spaces ignored), else None."""
+    match = _FRACTION.fullmatch(text.replace(" ", ""))
+    if not match:
+        return None
+    return [int(part) for part in match.group(1).split("+")], int(match.group(2))
+
+
+def parse_meter(value):
+    """The meter of an `M:` value as (beats in a bar, denominator), or None for a free meter.
+
+    `C` is 4/4 and `C|` is 2/2; an empty value and `none` mean a free meter; a `%` comment is ignored.
+    The denominator may be 0: what that means is the caller's business. Anything else raises AbcError.
+    """
+    meter = value.split("%")[0].strip()
+    if meter in ("", "none"):
+        return None
+    fraction = parse_fraction({"C": "4/4", "C|": "2/2"}.get(meter, meter))
+    if fraction is None:
+        raise AbcError(
+            f"Незрозумілий розмір такту «M:{meter}». Пишіть дріб (M:6/8), M:C, M:C| або M:none."
+        )
+    terms, denominator = fraction
+    return sum(terms), denominator
+
+
 def default_unit_length(meter):
     """The unit note length the ABC standard implies when a tune has no `L:` field.
 
     Standard 2.1, section 3.1.7: the meter as a decimal below 0.75 means 1/16, otherwise 1/8;
-    `C` is 4/4, `C|` is 2/2, and a missing or free meter (`none`) means 1/8. music21 follows the
-    same rule, so writing the value out does not change how a tune sounds.
+    `C` is 4/4, `C|` is 2/2, and a missing, free (`none`) or unreadable meter means 1/8. music21
+    follows the same rule, so writing the value out does not change how a tune sounds.
     """
-    meter = (meter or "").strip()
-    if meter == "C":
-        meter = "4/4"
-    elif meter == "C|":
-        meter = "2/2"
-    match = re.fullmatch(r"([\d+]+)\s*/\s*(\d+)", meter)
-    if not match:
+    try:
+        parsed = parse_meter(meter or "")
+    except AbcError:
+        parsed = None
+    if parsed is None:
         return "1/8"
-    numerator = sum(int(part) for part in match.group(1).split("+") if part)
-    denominator = int(match.group(2))
-    if denominator == 0 or numerator / denominator >= 0.75:
+    beats, denominator = parsed
+    if denominator == 0 or beats / denominator >= 0.75:
         return "1/8"
     return "1/16"
 
@@ -95,7 +159,8 @@ def clean_tune(tune):
     What a character model should see is the music and nothing that varies by accident:
     - `\\n` line endings, tabs as spaces, runs of spaces collapsed, no leading or trailing spaces;
     - no `%` comments (they are editors' remarks; `%%` lines are typesetting directives);
-    - no informational fields (INFORMATION_FIELDS: book, notes, transcriber...), wherever they are;
+    - no informational fields (INFORMATION_FIELDS: book, notes, transcriber...), wherever they are,
+      nor the `+:` lines that continue them;
     - fields written without a space after the colon (`X: 1` becomes `X:1`);
     - an explicit `L:` when the header had none, computed from `M:` by the standard's rule, so every
       tune is self-contained and carries all of X:, T:, M:, L:, K:;
@@ -109,14 +174,17 @@ def clean_tune(tune):
     in_header = True
     header_meter = None
     header_has_unit = False
+    dropping = False  # the last field was an information field, so its `+:` continuations go too
     for raw_line in text.split("\n"):
         line = _SPACES.sub(" ", _COMMENT.sub("", raw_line)).strip()
         if not line:
             continue
-        field = _FIELD_LINE.match(line)
+        field = field_line(line)
         if field:
-            name, value = field.group(1), field.group(2).strip()
-            if name in INFORMATION_FIELDS:
+            name, value = field[0], field[1].strip()
+            if name != CONTINUATION:
+                dropping = name in INFORMATION_FIELDS
+            if dropping:
                 continue
             if name == "X" and value.isdigit():
                 value = str(int(value))  # X:0001 and X: 1 both become X:1
@@ -130,6 +198,8 @@ def clean_tune(tune):
                     in_header = False
                     if not header_has_unit:
                         lines.append(f"L:{default_unit_length(header_meter)}")
+        else:
+            dropping = False
         lines.append(line)
     return "\n".join(lines)
 
@@ -138,6 +208,7 @@ def tune_body(tune):
     """The part of a tune after its `K:` line (the music), or "" when there is no `K:` line."""
     lines = normalize_newlines(tune).split("\n")
     for index, line in enumerate(lines):
-        if line.startswith("K:"):
+        field = field_line(line)
+        if field is not None and field[0] == "K":
             return "\n".join(lines[index + 1:])
     return ""

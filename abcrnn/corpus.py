@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from .abc_text import clean_tune, extract_song_snippet, tune_body
+from .abc_text import clean_tune, extract_song_snippet, field_line, tune_body
 from .errors import AbcError
 
 # music21's corpus folders used for training, in the order their tunes are returned:
@@ -99,7 +99,8 @@ def _melody_fingerprint(tune):
     body = re.sub(r'"[^"\n]*"', "", body)  # chord symbols and annotations
     body = re.sub(r"![^!\n]*!", "", body)  # decorations such as !trill!
     body = re.sub(r"\{[^}\n]*\}", "", body)  # grace notes
-    body = re.sub(r"^[A-Za-z]:.*$|\[[A-Za-z]:[^\]\n]*\]", "", body, flags=re.MULTILINE)  # fields
+    body = "\n".join(line for line in body.split("\n") if field_line(line) is None)  # field lines
+    body = re.sub(r"\[[A-Za-z]:[^\]\n]*\]", "", body)  # inline fields
     return re.sub(r"[^A-Ga-g]", "", body)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .abc_parse import parse_score, played_notes
-from .abc_text import normalize_newlines
+from .abc_text import header_field_names, normalize_newlines
 from .errors import AbcError
 
 REQUIRED_FIELDS = ("X", "T", "M", "L", "K")
@@ -68,14 +68,8 @@ class TuneReport:
 
 def header_fields(abc):
     """Which of X:, T:, M:, L:, K: appear in the header (the lines up to the first K: line)."""
-    present = dict.fromkeys(REQUIRED_FIELDS, False)
-    for line in normalize_newlines(abc).split("\n"):
-        name = line[:1]
-        if line[1:2] == ":" and name in present:
-            present[name] = True
-            if name == "K":
-                break
-    return present
+    header = set(header_field_names(normalize_newlines(abc).split("\n")))
+    return {name: name in header for name in REQUIRED_FIELDS}
 
 
 def _is_section_barline(barline):

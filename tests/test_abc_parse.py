@@ -103,3 +103,10 @@ def test_chord_symbols_next_to_accidentals_keep_their_notes():
     score = parse_abc('X:1\nT:t\nM:4/4\nL:1/8\nK:C\n"D"^F2"G"_B2 "Am"c4|')
     names = [n.nameWithOctave for n in score.recurse().notes if n.quarterLength > 0]
     assert names == ["F#4", "B-4", "C5"]
+
+
+def test_a_continuation_line_is_joined_to_its_field_not_read_as_notes():
+    # music21 would read `+:cde` as the notes c, d, e.
+    score = parse_abc("X:1\nT:A long\n+:cde title\nM:4/4\nL:1/8\nK:G\nGABc|")
+    assert len(score.recurse().notes) == 4
+    assert score.metadata.title == "A long cde title"

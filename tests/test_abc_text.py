@@ -3,7 +3,7 @@
 import pytest
 
 from abcrnn import AbcError, extract_song_snippet, load_training_data
-from abcrnn.abc_text import clean_tune, default_unit_length, tune_body
+from abcrnn.abc_text import clean_tune, default_unit_length, field_line, parse_meter, tune_body
 
 TUNE_A = "X:1\nT:First\nM:6/8\nL:1/8\nK:D\nAFA dfa|gfe d3|"
 TUNE_B = "X:2\nT:Second\nM:4/4\nL:1/8\nK:G\nGABc dBGB|cABG A4|"
@@ -111,3 +111,21 @@ def test_default_unit_length_follows_the_abc_standard(meter, unit):
 def test_tune_body_is_the_text_after_the_key_line():
     assert tune_body(TUNE_A) == "AFA dfa|gfe d3|"
     assert tune_body("X:1\nT:no key") == ""
+
+
+def test_a_continuation_line_is_a_field_that_goes_with_the_field_it_continues():
+    assert field_line("+:more title") == ("+", "more title") and field_line("ABc|") is None
+    assert clean_tune("X:1\nT:t\n+:more\nN:note\n+:more note\nK:D\nabc") == "X:1\nT:t\n+:more\nL:1/8\nK:D\nabc"
+
+
+@pytest.mark.parametrize(
+    ("value", "meter"),
+    [("6/8", (6, 8)), ("C", (4, 4)), ("C|", (2, 2)), ("2 + 3/8 % odd", (5, 8)), ("none", None), ("", None)],
+)
+def test_parse_meter_reads_every_way_of_writing_a_meter(value, meter):
+    assert parse_meter(value) == meter
+
+
+def test_parse_meter_rejects_what_is_not_a_meter():
+    with pytest.raises(AbcError, match="Незрозумілий розмір"):
+        parse_meter("abc")
