@@ -9,6 +9,7 @@ The hash covers what the code does (bytecode, constants, names it uses, default 
 and methods too), not where it was defined, so it is the same in every session of the same Python version.
 """
 
+import functools
 import hashlib
 import types
 
@@ -35,6 +36,8 @@ def _describe(item):
             if isinstance(inner, types.FunctionType):
                 parts.append(f"{name}={_describe(inner)}")
         return "\n".join(parts)
+    if isinstance(item, functools.partial):  # its function and the arguments it fixes
+        return f"partial({_describe(item.func)}){_constant((item.args, sorted(item.keywords.items())))}"
     function = getattr(item, "__func__", item)  # a bound method counts as its function
     if not isinstance(function, types.FunctionType):  # a callable object, a partial, a built-in: its type
         return _describe(type(item))

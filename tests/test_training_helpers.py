@@ -301,6 +301,10 @@ def test_code_fingerprint_accepts_any_callable_a_student_may_write():
         return x * factor
 
     # A callable object, a partial or a lambda must not break the training cell that fingerprints them.
+    def shifted(x, factor):
+        return x + factor
+
     values = {abcrnn.code_fingerprint(Batches()), abcrnn.code_fingerprint(functools.partial(scaled, factor=2)),
-              abcrnn.code_fingerprint(lambda x: x)}
-    assert len(values) == 3
+              abcrnn.code_fingerprint(functools.partial(scaled, factor=3)),
+              abcrnn.code_fingerprint(functools.partial(shifted, factor=2)), abcrnn.code_fingerprint(lambda x: x)}
+    assert len(values) == 5  # a partial counts by its function and the arguments it fixes
