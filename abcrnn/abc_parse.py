@@ -8,12 +8,11 @@ music21, and reports every failure as AbcError with a message that says what to 
 
 import contextlib
 import io
-import re
 import warnings
 
 from .abc_text import (
-    CONTINUATION, field_line, field_lines, header_field_names, key_line_index, normalize_newlines,
-    parse_fraction, parse_meter,
+    CONTINUATION, QUOTED, field_line, field_lines, header_field_names, inline_fields, key_line_index,
+    normalize_newlines, parse_fraction, parse_meter,
 )
 from .errors import AbcError
 
@@ -28,16 +27,13 @@ MAX_PARSE_CHARS = 4_000
 MAX_METER_BEATS = 32
 MAX_DENOMINATOR = 64
 
-_INLINE_FIELD = re.compile(r"\[([ML]):([^\]\n]*)\]")
 # Annotations: quoted text placed by its first character (^ above, _ below, < left, > right, @ free).
 # They are words on the page, not sound, and music21 mishandles them: `">"` (O'Neill's accent mark)
 # makes it drop the next note, `"_> 2,1"` makes it raise. They are removed before music21 reads a tune.
-# Quoted strings are matched left to right in pairs, so `"D"^F"G"` keeps its sharp F.
-_QUOTED = re.compile(r'"[^"\n]*"')
 
 
 def _without_annotations(line):
-    return _QUOTED.sub(lambda quoted: "" if quoted.group()[1:2] in tuple("^_<>@") else quoted.group(), line)
+    return QUOTED.sub(lambda quoted: "" if quoted.group()[1:2] in tuple("^_<>@") else quoted.group(), line)
 
 
 def check_abc_text(abc, max_chars=MAX_ABC_CHARS):
@@ -112,13 +108,11 @@ def prepare_abc(abc):
             f"У тексті {n_tunes} мелодії (рядки X:), а очікувалася одна. "
             "Розділіть текст на мелодії функцією extract_song_snippet."
         )
-    for _, name, value in fields:
+    for name, value in [(name, value) for _, name, value in fields] + inline_fields(abc):
         if name == "M":
             _check_meter(value)
         elif name == "L":
             _check_unit_length(value)
-    for name, value in _INLINE_FIELD.findall(abc):
-        (_check_meter if name == "M" else _check_unit_length)(value)
 
     key_index = key_line_index(fields)
     field_indices = {index for index, _, _ in fields}

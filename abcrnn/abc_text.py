@@ -71,6 +71,11 @@ def extract_song_snippet(text, include_unfinished=False):
 # Every module reads field lines through field_line / field_lines; see there how `+:` is treated.
 _FIELD_LINE = re.compile(r"^([A-Za-z+]):[ \t]*(.*)$")
 CONTINUATION = "+"
+# An inline field inside the music: `[M:3/4]`, `[K:D]`; a chord such as `[CEG]` has no colon.
+_INLINE_FIELD = re.compile(r"\[([A-Za-z]):([^\]\n]*)\]")
+# Quoted text in the music: a chord symbol ("G") or an annotation ("^text"). Matched left to right
+# in pairs, so `"D"^F"G"` is two quoted strings around a sharp F.
+QUOTED = re.compile(r'"[^"\n]*"')
 # A meter or unit length written as a fraction; the numerator may be a sum (M:2+3/8).
 _FRACTION = re.compile(r"(\d+(?:\+\d+)*)/(\d+)")
 
@@ -94,6 +99,16 @@ def field_lines(lines):
         if field is not None:
             found.append((index, *field))
     return found
+
+
+def inline_fields(text):
+    """(name, value) for every inline field `[X:value]` in `text`, in order."""
+    return _INLINE_FIELD.findall(text)
+
+
+def without_inline_fields(text):
+    """`text` with its inline fields removed."""
+    return _INLINE_FIELD.sub("", text)
 
 
 def key_line_index(fields):

@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from .abc_text import clean_tune, extract_song_snippet, field_line, tune_body
+from .abc_text import QUOTED, clean_tune, extract_song_snippet, field_line, tune_body, without_inline_fields
 from .errors import AbcError
 
 # music21's corpus folders used for training, in the order their tunes are returned:
@@ -96,11 +96,11 @@ def _body_key(tune):
 def _melody_fingerprint(tune):
     """Only the pitch letters of the melody, without chord symbols, decorations and grace notes."""
     body = tune_body(tune)
-    body = re.sub(r'"[^"\n]*"', "", body)  # chord symbols and annotations
+    body = QUOTED.sub("", body)  # chord symbols and annotations
     body = re.sub(r"![^!\n]*!", "", body)  # decorations such as !trill!
     body = re.sub(r"\{[^}\n]*\}", "", body)  # grace notes
     body = "\n".join(line for line in body.split("\n") if field_line(line) is None)  # field lines
-    body = re.sub(r"\[[A-Za-z]:[^\]\n]*\]", "", body)  # inline fields
+    body = without_inline_fields(body)
     return re.sub(r"[^A-Ga-g]", "", body)
 
 

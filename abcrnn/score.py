@@ -1,9 +1,13 @@
 """Show an ABC tune as sheet music in Jupyter and Colab, drawn in the browser by abcjs.
 
 The HTML holds the ABC text in a <pre> that stays visible wherever no JavaScript runs (an untrusted
-notebook, a static HTML export, GitHub's viewer); when abcjs loads, the sheet music replaces it.
+notebook, a static HTML export, GitHub's viewer); when abcjs loads, the sheet music replaces it
+(or, with keep_text, stands above it).
 abcjs is fetched by the student's browser from a CDN, or passed in as a local file and embedded in
 the page (for the offline website build), never downloaded by Python.
+
+This is the only sheet-music renderer of the course: the website's `{abc}` directive
+(book/_ext/abc_directive.py) wraps the same HTML in its <figure>, with keep_text=True.
 """
 
 import html
@@ -26,21 +30,26 @@ def show_score(abc, abcjs_src=None):
     display(HTML(score_html(abc, abcjs_src=abcjs_src)))
 
 
-def score_html(abc, abcjs_src=None):
+def score_html(abc, abcjs_src=None, *, keep_text=False, element_id=None):
     """Return HTML that draws `abc` as sheet music with abcjs and shows the ABC text where it cannot.
 
     abcjs_src: None for the CDN copy (ABCJS_CDN_URL); a URL string (absolute or relative) for a script
     the browser should load instead; or a pathlib.Path (or a string naming an existing file) of a local
     `abcjs-basic-min.js`, whose code is then embedded in the HTML so that nothing is fetched.
+    The script does not load abcjs at all when the page already has it (`window.ABCJS`).
+    keep_text: leave the ABC text under the drawn score (the root gets the class `abcrnn-score-drawn`
+    either way, for a stylesheet to style it) instead of hiding it.
+    element_id: the id of the root <div>, unique in the page; a random one by default.
     Raises AbcError for text that is not a string, is empty, or is far too long for one tune.
     """
     check_abc_text(abc)
-    element_id = f"abcrnn-score-{uuid.uuid4().hex}"  # unique even across kernel restarts in one page
+    if element_id is None:
+        element_id = f"abcrnn-score-{uuid.uuid4().hex}"  # unique even across kernel restarts in one page
     inline_code, script_url = _abcjs_source(abcjs_src)
     parts = [
-        f'<div class="abcrnn-score" id="{element_id}">',
+        f'<div class="abcrnn-score" id="{html.escape(element_id)}">',
+        '<div class="abcrnn-score-paper" aria-hidden="true"></div>',
         f'<pre class="abcrnn-score-text" style="white-space: pre-wrap">{html.escape(abc)}</pre>',
-        '<div class="abcrnn-score-paper"></div>',
         "</div>",
     ]
     if inline_code is not None:
@@ -51,7 +60,7 @@ def score_html(abc, abcjs_src=None):
             + _script_safe(inline_code)
             + "\n}).call(window);</script>"
         )
-    parts.append(_render_script(element_id, abc, script_url))
+    parts.append(_render_script(element_id, abc, script_url, keep_text))
     return "\n".join(parts)
 
 
@@ -97,21 +106,26 @@ def _js_string(value):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _render_script(element_id, abc, script_url):
+def _render_script(element_id, abc, script_url, keep_text):
     return f"""<script>
 (function () {{
   var root = document.getElementById({_js_string(element_id)});
   if (!root) return;
   var abc = {_js_string(abc)};
   var scriptUrl = {_js_string(script_url) if script_url is not None else "null"};
+  var keepText = {"true" if keep_text else "false"};
   function render(ABCJS) {{
+    var paper = root.querySelector(".abcrnn-score-paper");
     try {{
-      var paper = root.querySelector(".abcrnn-score-paper");
-      ABCJS.renderAbc(paper, abc, {{ responsive: "resize" }});
-      if (paper.querySelector("svg")) root.querySelector(".abcrnn-score-text").style.display = "none";
+      ABCJS.renderAbc(paper, abc, {{ responsive: "resize", add_classes: true }});
     }} catch (error) {{
       console.warn("abcrnn: abcjs could not draw the tune", error);  // the ABC text stays visible
+      return;
     }}
+    if (!paper.querySelector("svg")) return;
+    paper.removeAttribute("aria-hidden");
+    root.classList.add("abcrnn-score-drawn");
+    if (!keepText) root.querySelector(".abcrnn-score-text").style.display = "none";
   }}
   if (window.ABCJS && window.ABCJS.renderAbc) {{ render(window.ABCJS); return; }}
   if (!scriptUrl) return;

@@ -14,8 +14,22 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 PROJECT_CONFIG = Path(__file__).with_name("nbgrader_config.py")
-# The course's assignments: their nbgrader sources are solutions/<name>/, their checks autograder/checks/<name>.py.
-ASSIGNMENTS = ("pt_part1_intro", "pt_part2_music_generation")
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"  # nbgrader sources: the answers and the hidden tests
+RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"  # the student copies that `release` generates
+# The course's assignments and the notebook of each: its source is SOURCE_DIRECTORY/<name>/<notebook>,
+# its student copy RELEASE_DIRECTORY/<name>/<notebook>, its hidden checks autograder/checks/<name>.py.
+ASSIGNMENTS = {"pt_part1_intro": "PT_Part1_Intro.ipynb", "pt_part2_music_generation": "PT_Part2_Music_Generation.ipynb"}
+
+
+def source_notebook(assignment):
+    """The nbgrader source notebook of `assignment`, answers and hidden tests included."""
+    return SOURCE_DIRECTORY / assignment / ASSIGNMENTS[assignment]
+
+
+def released_notebook(assignment):
+    """The student copy of `assignment`'s notebook."""
+    return RELEASE_DIRECTORY / assignment / ASSIGNMENTS[assignment]
 
 
 def ensure_tools_on_path():

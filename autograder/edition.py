@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+from .course import REPOSITORY_ROOT
+
 CONFIG = REPOSITORY_ROOT / "_config.yml"
 # The address this repository ships with: no real repository, so `publish` refuses it outside a dry run.
 PLACEHOLDER_URL = "https://github.com/abcrnn-course/abcrnn"

@@ -4,18 +4,22 @@
 # the course directory at its own working folder) and by the tests. From the command line:
 #     nbgrader validate --config=autograder/nbgrader_config.py solutions/pt_part1_intro/*.ipynb
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (traitlets provides get_config)
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+# nbgrader's command line loads this file alone: the checkout's root must be importable to read the course layout.
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograder.course import RELEASE_DIRECTORY, REPOSITORY_ROOT, SOURCE_DIRECTORY  # noqa: E402
 
 # The repository itself is the course directory: the sources with solutions live in
 # solutions/<assignment>/, the student copies that nbgrader generates go to exercises/<assignment>/.
 c.CourseDirectory.root = str(REPOSITORY_ROOT)
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.source_directory = SOURCE_DIRECTORY.name
+c.CourseDirectory.release_directory = RELEASE_DIRECTORY.name
 c.CourseDirectory.course_id = "abcrnn"
 
 # The gradebook stores every source cell, hidden tests included, so it must never land in the git tree

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import edition, secret_lines
+from .course import ASSIGNMENTS, REPOSITORY_ROOT, released_notebook
 from .release import IGNORED_NAMES, release
 
-REPOSITORY_ROOT = edition.REPOSITORY_ROOT
 SITE = REPOSITORY_ROOT / "_build" / "html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MARKER = ".abcrnn-edition"  # written into DEST: a later publish may replace a tree that has it
@@ -33,8 +33,7 @@ MARKER = ".abcrnn-edition"  # written into DEST: a later publish may replace a t
 NEW_REPOSITORY_FILES = {".git", "README.md", "LICENSE", ".gitignore", ".gitattributes", MARKER}
 # What the website is built from: a site older than any of these is stale.
 SITE_SOURCES = ("book", "exercises", "abcrnn", "locales", "_config.yml", "_toc.yml")
-EXERCISE_NOTEBOOKS = ("exercises/pt_part1_intro/PT_Part1_Intro.ipynb",
-                      "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb")
+EXERCISE_NOTEBOOKS = tuple(released_notebook(name).relative_to(REPOSITORY_ROOT).as_posix() for name in ASSIGNMENTS)
 
 
 class PublishError(RuntimeError):

@@ -15,11 +15,7 @@ import nbformat
 from nbconvert.preprocessors import ClearOutputPreprocessor
 
 from . import edition, secret_lines
-from .course import ASSIGNMENTS
-
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
-RELEASE_DIRECTORY = REPOSITORY_ROOT / "exercises"
+from .course import ASSIGNMENTS, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 
 # Files nbgrader or Jupyter may leave next to a notebook that do not belong to the release.
 IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}

@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRECTORY = REPOSITORY_ROOT / "solutions"
+from .course import SOURCE_DIRECTORY
+
 CHECKS_DIRECTORY = Path(__file__).resolve().parent / "checks"  # the hidden tests: every line of them is secret
 
 # The parts of a source cell that students must never see (nbgrader's default markers).

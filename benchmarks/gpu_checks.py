@@ -19,13 +19,11 @@ import nbformat  # noqa: E402
 import torch  # noqa: E402
 
 from autograder import checks, judge, mutants, repair, sandbox  # noqa: E402
-
-SOURCES = {"pt_part1_intro": REPO / "solutions/pt_part1_intro/PT_Part1_Intro.ipynb",
-           "pt_part2_music_generation": REPO / "solutions/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb"}
+from autograder.course import ASSIGNMENTS, source_notebook  # noqa: E402
 
 
 def reference_marks(assignment, sandboxed):
-    source = nbformat.read(str(SOURCES[assignment]), as_version=4)
+    source = nbformat.read(str(source_notebook(assignment)), as_version=4)
     points = {repair.nbgrader_meta(c)["grade_id"]: float(repair.nbgrader_meta(c)["points"])
               for c in source.cells if repair.is_test_cell(c)}
     limits = sandbox.Limits()
@@ -41,7 +39,7 @@ def reference_marks(assignment, sandboxed):
 
 def device_mutants(sandboxed):
     limits = sandbox.Limits(notebook_timeout=300)
-    found, jobs = mutants.jobs_for("pt_part2_music_generation", SOURCES["pt_part2_music_generation"], limits, sandboxed,
+    found, jobs = mutants.jobs_for("pt_part2_music_generation", source_notebook("pt_part2_music_generation"), limits, sandboxed,
                                    only={"lstm_model", "generate_text"})
     for mutant, job in zip(found, jobs):
         if "device" not in mutant.operator:
@@ -57,7 +55,7 @@ def main():
     args = parser.parse_args()
     print(f"torch {torch.__version__}, cuda available: {torch.cuda.is_available()}, "
           f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-'}")
-    for assignment in SOURCES:
+    for assignment in ASSIGNMENTS:
         reference_marks(assignment, args.sandboxed)
     print("mutants without device= (on CPU they behave like the reference):")
     device_mutants(args.sandboxed)

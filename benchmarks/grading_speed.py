@@ -27,23 +27,22 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import nbformat  # noqa: E402
 
 from autograder import cluster, grading, judge, prepare  # noqa: E402
+from autograder.course import released_notebook, source_notebook  # noqa: E402
 from submissions import builders  # noqa: E402
 
 TARGETS = {"pt_part1_intro": 8.0, "pt_part2_music_generation": 10.0}
-RELEASED = {"pt_part1_intro": "exercises/pt_part1_intro/PT_Part1_Intro.ipynb",
-            "pt_part2_music_generation": "exercises/pt_part2_music_generation/PT_Part2_Music_Generation.ipynb"}
 
 
 def make_submissions(assignment, folder, count):
-    released = nbformat.read(str(REPO / RELEASED[assignment]), as_version=4)
-    source = nbformat.read(str(REPO / RELEASED[assignment].replace("exercises", "solutions")), as_version=4)
+    released = nbformat.read(str(released_notebook(assignment)), as_version=4)
+    source = nbformat.read(str(source_notebook(assignment)), as_version=4)
     answers = builders.reference_answers(source)
     folder.mkdir(parents=True)
     for index in range(count):
         notebook = builders.filled(released, answers)
         if index % 2:
             notebook = builders.colab_roundtrip(notebook, seed=index)
-        (folder / f"s{index:03d}_{Path(RELEASED[assignment]).name}").write_bytes(builders.to_bytes(notebook))
+        (folder / f"s{index:03d}_{released_notebook(assignment).name}").write_bytes(builders.to_bytes(notebook))
 
 
 def quiet(message, error=False):

@@ -4,6 +4,7 @@ The benchmarks measure the code students are graded against, so they take it fro
 lives (the answer cells of the instructor notebook) instead of keeping a second copy that could drift.
 """
 
+import sys
 import types
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from nbgrader.utils import is_solution
 
-PART2 = Path(__file__).resolve().parent.parent / "solutions" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course checkout, for autograder.course
+from autograder.course import source_notebook  # noqa: E402
+
+PART2 = source_notebook("pt_part2_music_generation")
 
 ANSWER_IDS = ("vectorize_string", "get_batch", "lstm_model", "compute_loss", "train_step", "generate_text")
 

@@ -11,8 +11,8 @@ import soundfile
 import yaml
 
 from autograder import publish
+from autograder.course import REPOSITORY_ROOT as REPO
 
-REPO = publish.REPOSITORY_ROOT
 SITE = publish.SITE  # the website `make book` builds
 # The exercise notebooks as pages of the website (Sphinx's docnames: the path without .ipynb).
 EXERCISE_PAGES = tuple(notebook.removesuffix(".ipynb") for notebook in publish.EXERCISE_NOTEBOOKS)

@@ -2,19 +2,14 @@
 hidden checks, which try many wrong and alternative answers."""
 
 import functools
-from pathlib import Path
-
 import nbformat
 
 from autograder import judge, repair, sandbox
-
-REPO = Path(__file__).resolve().parent.parent
-SOURCES = {"pt_part1_intro": REPO / "solutions" / "pt_part1_intro" / "PT_Part1_Intro.ipynb",
-           "pt_part2_music_generation": REPO / "solutions" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"}
+from autograder.course import source_notebook
 
 
 def source(assignment):
-    return nbformat.read(str(SOURCES[assignment]), as_version=4)
+    return nbformat.read(str(source_notebook(assignment)), as_version=4)
 
 
 def points(assignment):

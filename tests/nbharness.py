@@ -9,7 +9,6 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
@@ -21,6 +20,19 @@ from autograder.repair import is_test_cell, nbgrader_meta  # the notebook tests 
 class CellOutcome:
     passed: bool
     message: str  # the error or stderr text, empty when the cell passed
+
+
+def graded_test_cells(nb):
+    """The notebook's graded test cells (nbgrader grade cells that are not answers), in order."""
+    return [cell for cell in nb.cells if is_test_cell(cell)]
+
+
+def points_by_answer(nb, answer_ids):
+    """{answer id: points of its test cells `test_<answer>_...`} and the total of all graded test cells."""
+    cells = graded_test_cells(nb)
+    points = {answer: sum(nbgrader_meta(c)["points"] for c in cells if nbgrader_meta(c)["grade_id"].startswith(f"test_{answer}_"))
+              for answer in answer_ids}
+    return points, sum(nbgrader_meta(c)["points"] for c in cells)
 
 
 def cell_by_grade_id(nb, grade_id):
@@ -100,5 +112,3 @@ def failed_cells(outcomes):
     return sorted(grade_id for grade_id, outcome in outcomes.items() if not outcome.passed)
 
 
-def solutions_path(assignment, notebook):
-    return Path(__file__).resolve().parent.parent / "solutions" / assignment / notebook

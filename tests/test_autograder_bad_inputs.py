@@ -9,16 +9,15 @@ The run is in-process so that the cap can be made small; the students' code stil
 import json
 import os
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder import collect, grading, sandbox
+from autograder.course import released_notebook
 from submissions import builders
 from submissions.toy_course import FULL_MARKS, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1, part1_dense, read_grades
 
-REPO = Path(__file__).resolve().parent.parent
 CAP = 2 * 2**20  # bytes expanded from archives in this run; the class is far smaller, student 3012 is not
 EARLIER, LATER = (2025, 3, 1, 9, 0, 0), (2025, 3, 1, 18, 0, 0)
 
@@ -29,7 +28,7 @@ def _zip_of_notebook(data, method=zipfile.ZIP_DEFLATED):
 
 def _other_assignment():
     """The course's real Part 2, handed in after a trip through Colab."""
-    path = REPO / "exercises" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"
+    path = released_notebook("pt_part2_music_generation")
     return builders.to_bytes(builders.colab_roundtrip(nbformat.read(str(path), as_version=4)))
 
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from submissions import builders
-from submissions.toy_course import REPO, RIGHT_DENSE, WRONG_DENSE_LAYER, part1, read_grades
+from conftest import REPO
+from submissions.toy_course import RIGHT_DENSE, WRONG_DENSE_LAYER, part1, read_grades
 
 ENV = dict(os.environ, PYTHONPATH=str(REPO))  # a worker machine: the course checkout and its environment
 

@@ -12,8 +12,10 @@ import sys
 import pytest
 
 from autograder import cli, sandbox, secret_lines
+from autograder.course import released_notebook
+from conftest import REPO
 from submissions import builders
-from submissions.toy_course import (FULL_MARKS, REPO, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1,
+from submissions.toy_course import (FULL_MARKS, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1,
                                     part1_dense, read_grades)
 
 ASSIGNMENT = "pt_part1_intro"
@@ -47,7 +49,7 @@ def graded_class(tmp_path_factory):
         ("Ірина Бойко", "1005", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(), version=3),
         ("Тарас Ткаченко", "1006", "PT_Part1_Intro.ipynb"): b"\x00\x01 this is not json",
         ("Оксана Кравченко", "1007", "PT_Part2_Music_Generation.ipynb"): (
-            REPO / "exercises" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb").read_bytes(),
+            released_notebook("pt_part2_music_generation")).read_bytes(),
         ("Богдан Савченко", "1010", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(
             "while True:\n    pass\n" + RIGHT_DENSE)),
         ("Софія Руденко", "1011", "PT_Part1_Intro.ipynb"): builders.to_bytes(notebook(part1_dense(

@@ -15,7 +15,9 @@ import pytest
 import judging
 from autograder import sandbox, secret_lines
 from submissions import builders
-from submissions.toy_course import FULL_MARKS, REPO, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1
+from conftest import REPO
+from submissions.toy_course import FULL_MARKS, RIGHT_DENSE, WRONG_DENSE_LAYER, WRONG_TOTAL, part1
+from autograder.course import released_notebook
 
 ASSIGNMENT = "pt_part1_intro"
 pytestmark = pytest.mark.skipif(not sandbox.bubblewrap_available(), reason="bubblewrap недоступний")
@@ -157,7 +159,7 @@ def test_two_runs_at_once_on_one_machine_grade_both_classes_right(tmp_path):
     part2 = builders.reference_answers(judging.source("pt_part2_music_generation"))
     import nbformat
 
-    released2 = nbformat.read(str(REPO / "exercises" / "pt_part2_music_generation" / "PT_Part2_Music_Generation.ipynb"),
+    released2 = nbformat.read(str(released_notebook("pt_part2_music_generation")),
                               as_version=4)
     classes = {"pt_part1_intro": ("PT_Part1_Intro", builders.filled(released, answers)),
                "pt_part2_music_generation": ("PT_Part2_Music_Generation", builders.filled(released2, part2))}

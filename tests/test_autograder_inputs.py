@@ -5,17 +5,17 @@ import io
 import json
 import os
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder import collect, integrity, prepare, repair, sandbox
+from autograder.course import ASSIGNMENTS, released_notebook, source_notebook
+from conftest import REPO
 from submissions import builders
 from submissions.toy_course import released_toy
 
 NOTEBOOK = "PT_Part1_Intro"
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _course(released, source, others=None):
@@ -382,17 +382,15 @@ def test_other_assignment_is_recognised(toy):
     assert repair.looks_like(part2, repair.answer_signatures(part2)) == 1
 
 
-REAL = {"pt_part1_intro": "PT_Part1_Intro", "pt_part2_music_generation": "PT_Part2_Music_Generation"}
-
-
 def _real(folder, assignment):
-    return nbformat.read(str(REPO / folder / assignment / f"{REAL[assignment]}.ipynb"), as_version=4)
+    path = source_notebook(assignment) if folder == "solutions" else released_notebook(assignment)
+    return nbformat.read(str(path), as_version=4)
 
 
-@pytest.mark.parametrize("graded, handed_in", [(a, b) for a in REAL for b in REAL if a != b])
+@pytest.mark.parametrize("graded, handed_in", [(a, b) for a in ASSIGNMENTS for b in ASSIGNMENTS if a != b])
 def test_the_other_real_assignment_is_an_error_also_after_colab(graded, handed_in):
     """Common names (`model`, `history`) make the real Part 2 look a little like Part 1: not enough to grade it."""
-    signatures = {a: repair.answer_signatures(_real("solutions", a)) for a in REAL}
+    signatures = {a: repair.answer_signatures(_real("solutions", a)) for a in ASSIGNMENTS}
     others = {a: s for a, s in signatures.items() if a != graded}
     theirs, ours = _real("exercises", handed_in), _real("exercises", graded)
     filled = builders.filled(theirs, builders.reference_answers(_real("solutions", handed_in)))

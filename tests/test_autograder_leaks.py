@@ -7,9 +7,9 @@ import nbformat
 import pytest
 
 from autograder import publish, secret_lines
+from conftest import REPO
 from submissions import builders
 
-REPO = secret_lines.REPOSITORY_ROOT
 
 
 def test_secret_lines_are_found_in_a_source_and_spotted_in_a_leaky_file(tmp_path):

@@ -7,16 +7,15 @@ import csv
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from submissions import builders
 from autograder import secret_lines
+from autograder.course import ASSIGNMENTS, source_notebook
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = {"pt_part1_intro": "PT_Part1_Intro", "pt_part2_music_generation": "PT_Part2_Music_Generation"}
 # One wrong answer per assignment, and the test cells it must fail (by prefix of their grade_id).
 WRONG = {
     "pt_part1_intro": ("dense_layer", "test_dense_layer"),
@@ -27,7 +26,7 @@ WRONG = {
 def _released(assignment, tmp_path):
     from autograder import course
 
-    source = REPO / "solutions" / assignment / f"{NOTEBOOKS[assignment]}.ipynb"
+    source = source_notebook(assignment)
     course_dir = tmp_path / "course"
     (course_dir / "source").mkdir(parents=True)
     import shutil
@@ -39,9 +38,9 @@ def _released(assignment, tmp_path):
             nbformat.read(str(course_dir / "release" / assignment / source.name), as_version=4))
 
 
-@pytest.mark.parametrize("assignment", list(NOTEBOOKS))
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
 def test_real_notebook_grades_reference_colab_wrong_and_untouched(assignment, tmp_path):
-    source_path = REPO / "solutions" / assignment / f"{NOTEBOOKS[assignment]}.ipynb"
+    source_path = source_notebook(assignment)
     source, released = _released(assignment, tmp_path)
     answers = builders.reference_answers(source)
     wrong_id, wrong_tests = WRONG[assignment]
@@ -49,13 +48,13 @@ def test_real_notebook_grades_reference_colab_wrong_and_untouched(assignment, tm
     wrong_answer = "\n".join(answers[wrong_id].splitlines()[:1] + ["    raise ValueError('неправильна відповідь')"])
     inputs = tmp_path / "in"
     inputs.mkdir()
-    (inputs / f"good_{NOTEBOOKS[assignment]}.ipynb").write_bytes(
+    (inputs / f"good_{ASSIGNMENTS[assignment]}").write_bytes(
         builders.to_bytes(builders.filled(released, answers)))
-    (inputs / f"colab_Copy of {NOTEBOOKS[assignment]}.ipynb").write_bytes(
+    (inputs / f"colab_Copy of {ASSIGNMENTS[assignment]}").write_bytes(
         builders.to_bytes(builders.colab_roundtrip(builders.filled(released, answers), seed=5)))
-    (inputs / f"wrong_{NOTEBOOKS[assignment]}.ipynb").write_bytes(
+    (inputs / f"wrong_{ASSIGNMENTS[assignment]}").write_bytes(
         builders.to_bytes(builders.filled(released, {**answers, wrong_id: wrong_answer})))
-    (inputs / f"blank_{NOTEBOOKS[assignment]}.ipynb").write_bytes(builders.to_bytes(released))
+    (inputs / f"blank_{ASSIGNMENTS[assignment]}").write_bytes(builders.to_bytes(released))
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, str(inputs), "--out", str(out),
                              "--workers", "2"], cwd=REPO, capture_output=True, text=True, timeout=900,

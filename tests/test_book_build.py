@@ -117,7 +117,11 @@ WORD_FORMS = {
 
 def _load_extension(name):
     import importlib.util
+    import sys
 
+    extensions = str(REPO / "book" / "_ext")
+    if extensions not in sys.path:  # as the book's build has it (_config.yml's local_extensions)
+        sys.path.insert(0, extensions)
     spec = importlib.util.spec_from_file_location(name, REPO / "book" / "_ext" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -206,7 +210,8 @@ def test_abc_directive_renders_score_markup_and_audio(tmp_path):
     code, output = _build_tiny_book(tmp_path, f"# Пісня\n\n```{{abc}}\n:caption: Підпис\n{SHORT_TUNE}```\n\n```{{abc}}\n:audio: false\n{SHORT_TUNE}```\n")
     assert code == 0, output
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert page.count('<figure class="abc-tune">') == 2
+    assert page.count('<figure class="abcrnn-score-figure">') == 2
+    assert 'id="abcrnn-score-1"' in page and 'id="abcrnn-score-2"' in page, "id мелодій нумеруються в межах сторінки, щоб кожне збирання давало той самий HTML"
     assert page.count("<audio") == 1, "`:audio: false` прибирає програвач"
     assert "<figcaption" in page and "Підпис" in page
     assert "abcjs-basic-min.js" in page and (tmp_path / "out" / "_static" / "abcjs-basic-min.js").is_file()

@@ -15,9 +15,10 @@ import pytest
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from autograder import edition, publish, secret_lines
+from autograder import edition, secret_lines
+from autograder.course import ASSIGNMENTS, source_notebook
+from conftest import REPO
 
-REPO = edition.REPOSITORY_ROOT
 COLAB = REPO / "tests" / "colab"
 VENV = REPO / ".venv-colab"
 PYTHON = VENV / "bin" / "python"
@@ -164,8 +165,8 @@ def test_both_notebooks_run_in_colab_versions_before_and_after_a_restart(colab, 
     install_spec = git_release(edition_copy)
     versions = colab_versions()
     expected_line = f"versions {versions['ipython']} {versions['ipykernel']} {versions['traitlets']}"
-    for assignment, notebook_name in zip(("pt_part1_intro", "pt_part2_music_generation"), publish.EXERCISE_NOTEBOOKS):
-        source = REPO / "solutions" / assignment / Path(notebook_name).name
+    for assignment in ASSIGNMENTS:
+        source = source_notebook(assignment)
         workdir = tmp_path / assignment
         workdir.mkdir()
         for executed in run_twice(prepared(source, install_spec), colab_kernel, workdir, monkeypatch):

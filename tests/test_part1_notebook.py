@@ -6,21 +6,20 @@ and correct alternatives (which must keep full marks) in the other cells.
 """
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.utils import is_solution
 
 import judging
-from autograder.repair import is_test_cell, nbgrader_meta
-from nbharness import Mistake, cell_by_grade_id, failed_cells, run_notebook, solutions_path, visible_catches
+import nbharness
+from autograder.course import REPOSITORY_ROOT, released_notebook, source_notebook
+from autograder.repair import nbgrader_meta
+from nbharness import Mistake, cell_by_grade_id, failed_cells, run_notebook, visible_catches
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part1_intro"
-NOTEBOOK = "PT_Part1_Intro.ipynb"
-SOURCE = solutions_path(ASSIGNMENT, NOTEBOOK)
-RELEASED = REPOSITORY_ROOT / "exercises" / ASSIGNMENT / NOTEBOOK
+SOURCE = source_notebook(ASSIGNMENT)
+RELEASED = released_notebook(ASSIGNMENT)
 ANSWER_IDS = ["tensors", "computation_graph", "dense_layer", "sequential_model", "subclass_model",
               "gradient_descent"]
 # The kernel must find the repository's abcrnn (the notebook's first cell imports it).
@@ -32,7 +31,7 @@ def source_nb():
 
 
 def graded_test_cells():
-    return [cell for cell in source_nb().cells if is_test_cell(cell)]
+    return nbharness.graded_test_cells(source_nb())
 
 
 # ------------------------------------------------------------------ structure (fast)
@@ -52,15 +51,11 @@ def test_every_test_cell_belongs_to_an_answer_and_is_worth_points():
 
 
 def test_stated_points_match_the_test_cells():
-    cells = graded_test_cells()
-    total = sum(nbgrader_meta(cell)["points"] for cell in cells)
+    points, total = nbharness.points_by_answer(source_nb(), ANSWER_IDS)
     intro = source_nb().cells[0].source
-    stated_total = re.search(r"Разом:\s*(\d+)", intro)
-    assert stated_total and int(stated_total.group(1)) == total
-    for answer in ANSWER_IDS:
-        points = sum(nbgrader_meta(c)["points"] for c in cells if nbgrader_meta(c)["grade_id"].startswith(f"test_{answer}_"))
-        row = re.search(rf"\| `{answer}` \| (\d+) \|", intro)
-        assert row and int(row.group(1)) == points, answer
+    assert re.search(r"Разом:\s*(\d+)", intro).group(1) == str(total)
+    rows = dict(re.findall(r"^\| [^|]+ \| `(\w+)` \| (\d+) \|$", intro, re.M))
+    assert rows == {answer: str(value) for answer, value in points.items()}
 
 
 def test_every_test_cell_has_visible_tests_and_a_check():

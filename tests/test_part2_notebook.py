@@ -10,20 +10,20 @@ name the likely cause of the common mistakes.
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_solution
 
 import judging
+import nbharness
 from autograder import checks
-from nbharness import Mistake, failed_cells, nbgrader_meta, run_notebook, solutions_path, visible_catches
+from autograder.course import REPOSITORY_ROOT, released_notebook, source_notebook
+from nbharness import Mistake, failed_cells, nbgrader_meta, run_notebook, visible_catches
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "pt_part2_music_generation"
-NOTEBOOK = "PT_Part2_Music_Generation.ipynb"
-SOURCE = solutions_path(ASSIGNMENT, NOTEBOOK)
-RELEASED = REPOSITORY_ROOT / "exercises" / ASSIGNMENT / NOTEBOOK
+SOURCE = source_notebook(ASSIGNMENT)
+RELEASED = released_notebook(ASSIGNMENT)
 ANSWER_IDS = ["vectorize_string", "get_batch", "lstm_model", "compute_loss", "train_step", "generate_text"]
 ENV = {"PYTHONPATH": str(REPOSITORY_ROOT)}  # the kernel imports the repository's abcrnn
 
@@ -33,8 +33,7 @@ def source_nb():
 
 
 def graded_test_cells(nb=None):
-    return [cell for cell in (nb or source_nb()).cells
-            if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")]
+    return nbharness.graded_test_cells(nb or source_nb())
 
 
 def all_test_ids():
@@ -48,7 +47,7 @@ def ids_of(answer):
 # ------------------------------------------------------------------ structure (fast)
 
 def test_answer_cells_carry_exactly_the_agreed_grade_ids():
-    answers = [nbgrader_meta(cell)["grade_id"] for cell in source_nb().cells if nbgrader_meta(cell).get("solution")]
+    answers = [nbgrader_meta(cell)["grade_id"] for cell in source_nb().cells if is_solution(cell)]
     assert answers == ANSWER_IDS
 
 
@@ -66,20 +65,14 @@ def test_every_test_cell_belongs_to_an_answer_has_points_visible_tests_and_a_che
 
 
 def test_stated_points_match_the_test_cells():
-    cells = graded_test_cells()
-    total = sum(nbgrader_meta(cell)["points"] for cell in cells)
+    points, total = nbharness.points_by_answer(source_nb(), ANSWER_IDS)
     intro = source_nb().cells[0].source
-    stated = re.search(r"Усього балів:\s*(\d+)", intro)
-    assert stated and int(stated.group(1)) == total
+    assert re.search(r"Усього балів:\s*(\d+)", intro).group(1) == str(total)
     rows = re.findall(r"^\| Завдання \d+\. `(\w+)` \| (\d+) \|$", intro, re.M)
     by_name = {"LSTMModel": "lstm_model"}
-    assert len(rows) == len(ANSWER_IDS)
-    for name, points in rows:
-        answer = by_name.get(name, name)
-        expected = sum(nbgrader_meta(c)["points"] for c in cells if nbgrader_meta(c)["grade_id"] in ids_of(answer))
-        assert int(points) == expected, name
-        # The task's heading in the notebook states the same points.
-        assert re.search(rf"### Завдання \d+\. `{name}` \({expected} бал", "\n".join(c.source for c in source_nb().cells))
+    assert {by_name.get(name, name): int(value) for name, value in rows} == points
+    for name, value in rows:  # the task's heading in the notebook states the same points
+        assert re.search(rf"### Завдання \d+\. `{name}` \({value} бал", "\n".join(c.source for c in source_nb().cells))
 
 
 def test_nbgrader_validate_accepts_the_source(tmp_path):
@@ -96,7 +89,7 @@ def test_released_copy_is_up_to_date_and_reveals_no_answer():
     sys.path.insert(0, str(REPOSITORY_ROOT))
     from autograder.release import generate_release
 
-    fresh = generate_release(ASSIGNMENT)[NOTEBOOK]
+    fresh = generate_release(ASSIGNMENT)[SOURCE.name]
     # `make book` rewrites exercises/ in the working tree, so once git has the source staged, the staged student
     # copy is what must match; while the source itself has unstaged changes, the working tree is compared.
     source_is_staged = git_staged_or_working_copy(SOURCE) == SOURCE.read_bytes()

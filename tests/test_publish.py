@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from autograder import edition, publish, secret_lines
+from conftest import REPO
 
-REPO = edition.REPOSITORY_ROOT
 EXPECTED_TOP_LEVEL = {".abcrnn-edition", ".gitignore", "LICENSE", "README.md", "abcrnn", "docs", "exercises",
                       "pyproject.toml"}
 

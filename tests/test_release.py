@@ -1,6 +1,5 @@
 """The student copies in exercises/: up to date with solutions/, reproducible, and free of answers."""
 
-import re
 import subprocess
 from pathlib import Path
 
@@ -10,10 +9,10 @@ from nbgrader.utils import is_solution
 
 from autograder import release as release_module
 from autograder import edition
+from autograder.course import REPOSITORY_ROOT, released_notebook, source_notebook
 from autograder.release import ASSIGNMENTS, ReleaseError, assert_no_secrets, generate_release, release
 from autograder.repair import nbgrader_meta
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +33,17 @@ def committed_bytes(path):
 
 
 def source_notebooks():
-    return [path for name in ASSIGNMENTS for path in sorted((release_module.SOURCE_DIRECTORY / name).glob("*.ipynb"))]
+    return [source_notebook(name) for name in ASSIGNMENTS]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_assignment_has_its_source_notebook(assignment):
-    source = release_module.SOURCE_DIRECTORY / assignment
-    assert list(source.glob("*.ipynb")), f"Немає джерела завдання: {source}/*.ipynb"
+def test_every_assignment_has_its_source_notebook_and_nothing_else(assignment):
+    assert sorted(source_notebook(assignment).parent.glob("*.ipynb")) == [source_notebook(assignment)]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercises_are_up_to_date_with_solutions(fresh_releases, assignment):
-    target = REPOSITORY_ROOT / "exercises" / assignment
+    target = released_notebook(assignment).parent
     for relative, content in fresh_releases[assignment].items():
         assert committed_bytes(target / relative) == content, (
             f"exercises/{assignment}/{relative} застарів: запустіть `python -m autograder release`")
@@ -57,23 +55,22 @@ def test_release_writes_the_same_bytes_every_time(fresh_releases):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_released_notebooks_hold_no_solution_no_hidden_test_and_no_output(assignment):
-    for source_path in sorted((release_module.SOURCE_DIRECTORY / assignment).glob("*.ipynb")):
-        source = nbformat.read(str(source_path), as_version=4)
-        released_path = REPOSITORY_ROOT / "exercises" / assignment / source_path.name
-        released = nbformat.reads(committed_bytes(released_path).decode("utf-8"), as_version=4)
-        assert_no_secrets(source, released, released_path.name)
-        text = "\n".join(cell.source for cell in released.cells)
-        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-        for cell in released.cells:
-            if cell.cell_type == "code":
-                assert cell.outputs == [] and cell.execution_count is None
-            if is_solution(cell):
-                grade_id = nbgrader_meta(cell)["grade_id"]
-                assert "# ВАШ КОД ТУТ" in cell.source and "NotImplementedError" in cell.source, grade_id
-        # Students' copies keep what nbgrader needs to grade them: the grade ids and points of every cell.
-        source_ids = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if "nbgrader" in c.metadata]
-        released_ids = [c.metadata["nbgrader"]["grade_id"] for c in released.cells if "nbgrader" in c.metadata]
-        assert released_ids == source_ids
+    source = nbformat.read(str(source_notebook(assignment)), as_version=4)
+    released_path = released_notebook(assignment)
+    released = nbformat.reads(committed_bytes(released_path).decode("utf-8"), as_version=4)
+    assert_no_secrets(source, released, released_path.name)
+    text = "\n".join(cell.source for cell in released.cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    for cell in released.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+        if is_solution(cell):
+            grade_id = nbgrader_meta(cell)["grade_id"]
+            assert "# ВАШ КОД ТУТ" in cell.source and "NotImplementedError" in cell.source, grade_id
+    # Students' copies keep what nbgrader needs to grade them: the grade ids and points of every cell.
+    source_ids = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if "nbgrader" in c.metadata]
+    released_ids = [c.metadata["nbgrader"]["grade_id"] for c in released.cells if "nbgrader" in c.metadata]
+    assert released_ids == source_ids
 
 
 def test_a_leaked_solution_line_stops_the_release():

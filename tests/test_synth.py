@@ -161,6 +161,14 @@ def test_tied_notes_sound_as_one_long_note():
     assert not np.allclose(repeated, long_note, atol=1e-3)
 
 
+def test_a_tie_between_different_pitches_plays_both_and_a_tie_over_a_bar_keeps_the_next_bar_in_time():
+    # music21's stripTies would join G and A into one G, and lengthen the tied-over bar (see _merge_ties).
+    events, total, _ = synth.tune_events(tune("G3-A B4 | c8- | c4 d4 |", length="1/8"))
+    names = [(start, length, round(frequency)) for start, length, frequency in events]
+    assert names == [(0.0, 1.5, 392), (1.5, 0.5, 440), (2.0, 2.0, 494), (4.0, 6.0, 523), (10.0, 2.0, 587)]
+    assert total == 12.0
+
+
 def test_pitch_of_a_is_440_hz():
     waveform = synthesize(tune("A8|"))
     frequencies, magnitudes = spectrum_peak_hz(waveform, 0.1, 1.9)

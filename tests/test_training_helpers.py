@@ -12,7 +12,6 @@ from nbclient import NotebookClient
 
 import abcrnn
 from abcrnn import LossPlot, get_device, progress_bar, seed_everything
-from abcrnn import live_plot
 
 PACKAGE_PARENT = str(Path(abcrnn.__file__).resolve().parents[1])
 

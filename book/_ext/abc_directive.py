@@ -12,8 +12,9 @@ empty body: relative to the page, or to the book's root when it starts with `/`.
 
 Why it is built this way:
 - The notes are drawn in the reader's browser by abcjs (npm package, copied at build time from
-  node_modules into the site's `_static/`), so the engraving matches what `abcrnn.show_score` shows
-  in Colab. The ABC text stays in a <pre> under the score: readers without JavaScript still see it.
+  node_modules into the site's `_static/`) with the HTML and script of `abcrnn.score.score_html`,
+  the very code of `abcrnn.show_score` in Colab. The ABC text stays in a <pre> under the score:
+  readers without JavaScript still see it.
 - The sound is rendered at build time by the same code as the notebooks' players (`abcrnn.playback`: an MP3,
   cut at its MAX_SECONDS) into a file served by the site and played by a plain <audio controls> element:
   no soundfont or CDN is fetched, so the page works offline.
@@ -35,6 +36,8 @@ from docutils.parsers.rst import directives
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
+
+from npm_assets import copy_into_static, package_dir, require_files
 
 AUDIO_DIR = "_audio"  # in the site: _build/html/_audio/<hash>.mp3
 ABCJS_FILES = ("abcjs-basic-min.js", "abcjs-basic-min.js.LICENSE")
@@ -64,6 +67,7 @@ class AbcDirective(SphinxDirective):
             abcrnn.parse_abc(abc)
         except ValueError as error:  # AbcError is a ValueError
             raise self.error(f"Мелодію ABC не вдалося прочитати: {error}") from error
+        self.env.note_dependency(abcrnn.score.__file__)  # the score's HTML comes from there: a change rewrites the page
         audio_file = None
         if self.options.get("audio", True):
             for path in sound_code_files():  # a change to the synthesizer re-reads this page, with new sound
@@ -140,19 +144,25 @@ def render_audio(abc, cache_dir):
 def visit_abc_tune_html(translator, node):
     builder = translator.builder
     page_uri = builder.get_target_uri(builder.current_docname)
-    parts = ['<figure class="abc-tune">']
-    parts.append('<div class="abc-tune-paper" aria-hidden="true"></div>')
-    parts.append(f'<pre class="abc-tune-source">{html.escape(node["abc"])}</pre>')
+    # Ids numbered per page, not random: a rebuild writes the same HTML.
+    translator.abcrnn_tunes = getattr(translator, "abcrnn_tunes", 0) + 1
+    score = _abcrnn().score_html(
+        node["abc"],
+        abcjs_src=relative_uri(page_uri, f"_static/{ABCJS_FILES[0]}"),  # loaded in <head>: never fetched again
+        keep_text=True,
+        element_id=f"abcrnn-score-{translator.abcrnn_tunes}",
+    )
+    parts = ['<figure class="abcrnn-score-figure">', score]
     if node["audio_file"]:
         _publish_audio(builder.app, node["audio_file"], node["abc"])
         src = relative_uri(page_uri, f"{AUDIO_DIR}/{node['audio_file']}")
         label = html.escape(f"Звучання: {node['caption']}" if node["caption"] else "Звучання мелодії")
         parts.append(
-            f'<audio class="abc-tune-audio" controls preload="none" src="{html.escape(src)}" aria-label="{label}">'
+            f'<audio class="abcrnn-score-audio" controls preload="none" src="{html.escape(src)}" aria-label="{label}">'
             "Ваш браузер не відтворює звук.</audio>"
         )
     if node["caption"]:
-        parts.append(f'<figcaption class="abc-tune-caption">{html.escape(node["caption"])}</figcaption>')
+        parts.append(f'<figcaption class="abcrnn-score-caption">{html.escape(node["caption"])}</figcaption>')
     parts.append("</figure>")
     translator.body.append("\n".join(parts))
     raise nodes.SkipNode
@@ -185,8 +195,7 @@ def _node_has_scores(app, pagename, doctree):
 def add_page_assets(app, pagename, templatename, context, doctree):
     if _node_has_scores(app, pagename, doctree):
         # No defer/async: abcjs must be defined before the inline scripts of score_html run.
-        app.add_js_file("abcjs-basic-min.js", priority=200)
-        app.add_js_file("abc-tunes.js", priority=210, loading_method="defer")
+        app.add_js_file(ABCJS_FILES[0], priority=200)
 
 
 def static_fingerprint():
@@ -213,26 +222,15 @@ def add_static_path(app):
 
 
 def abcjs_dir(app):
-    return Path(app.srcdir) / "node_modules" / "abcjs" / "dist"
+    return package_dir(app, "abcjs", "dist")
 
 
 def check_abcjs(app):
-    """Fail at the start of the build, not after minutes of work, when npm has not been run."""
-    for name in ABCJS_FILES:
-        if not (abcjs_dir(app) / name).is_file():
-            raise ExtensionError(
-                f"Не знайдено {abcjs_dir(app) / name}: бібліотеку abcjs встановлює npm. "
-                "Виконайте `npm ci` у корені репозиторію (або `make book`)."
-            )
+    require_files([abcjs_dir(app) / name for name in ABCJS_FILES], "бібліотеку abcjs")
 
 
 def copy_abcjs(app, exception):
-    if exception is not None or app.builder.format != "html":
-        return
-    target_dir = Path(app.outdir) / "_static"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    for name in ABCJS_FILES:
-        shutil.copyfile(abcjs_dir(app) / name, target_dir / name)
+    copy_into_static(app, exception, abcjs_dir(app), ABCJS_FILES)
 
 
 def setup(app):

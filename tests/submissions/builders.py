@@ -2,7 +2,6 @@
 
 import copy
 import io
-import json
 import random
 import re
 import struct

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course import released_notebook, source_notebook
 from . import builders
 
 CORRECT_DENSE = "def dense(x, w, b):\n    return x @ w + b\n"  # the toy's answer `dense_layer`, right
@@ -35,9 +36,8 @@ def read_grades(out):
 
 # ----- the course's real Part 1, for whole-class runs (its hidden checks live in autograder/checks) -----
 
-REPO = Path(__file__).resolve().parent.parent.parent
-PART1_SOURCE = REPO / "solutions" / "pt_part1_intro" / "PT_Part1_Intro.ipynb"
-PART1_RELEASED = REPO / "exercises" / "pt_part1_intro" / "PT_Part1_Intro.ipynb"
+PART1_SOURCE = source_notebook("pt_part1_intro")
+PART1_RELEASED = released_notebook("pt_part1_intro")
 FULL_MARKS = 22
 
 
