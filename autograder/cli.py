@@ -87,7 +87,7 @@ def _grade_arguments(commands):
     grade = _command(
         commands, "grade", "оцінити роботи студентів",
         "Оцінює всі роботи з указаних файлів .ipynb, тек і zip-архівів (зокрема архіву Moodle «Завантажити всі "
-        "роботи»). Пише до ТЕКИ: grades.csv, moodle_grades.csv, feedback/<студент>.html, report.html і histogram.png.")
+        "подання»). Пише до ТЕКИ: grades.csv, moodle_grades.csv, feedback/<студент>.html, report.html і histogram.png.")
     grade.add_argument("assignment", metavar="ЗАВДАННЯ", help=ASSIGNMENT_HELP)
     grade.add_argument("inputs", nargs="+", metavar="ВХІД", help="файли .ipynb, теки або zip-архіви з роботами")
     grade.add_argument("--out", required=True, type=Path, metavar="ТЕКА", help="куди записати результати")
