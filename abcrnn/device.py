@@ -1,5 +1,6 @@
 """Where to train (CPU or GPU) and how to make a run repeatable."""
 
+import os
 import random
 
 import numpy as np
@@ -32,8 +33,10 @@ def seed_everything(seed):
     same machine and library versions. The returned generator (on the CPU, seeded with `seed`) is for
     code that prefers an explicit source of randomness, e.g. torch.multinomial(..., generator=g).
 
-    It also asks cuDNN for deterministic kernels. GPU results can still differ from CPU results in the
-    last digits (a different order of floating-point additions), so compare losses with a tolerance.
+    It also asks cuDNN for deterministic kernels and, as PyTorch's notes on nn.LSTM advise, cuBLAS for a
+    fixed workspace (CUBLAS_WORKSPACE_CONFIG, read when CUDA first multiplies matrices: call this first).
+    GPU results can still differ from CPU results in the last digits (a different order of
+    floating-point additions), so compare losses with a tolerance.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"Зерно (seed) має бути цілим числом, а не {type(seed).__name__}.")
@@ -44,6 +47,7 @@ def seed_everything(seed):
     np.random.seed(seed)
     torch.manual_seed(seed)  # seeds the CPU and, lazily, every CUDA device
     torch.cuda.manual_seed_all(seed)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS on CUDA >= 10.2
     # cuDNN picks the fastest LSTM/convolution kernel by timing, and some are not deterministic.
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False

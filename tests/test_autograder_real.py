@@ -13,6 +13,7 @@ import pytest
 
 from submissions import builders
 from autograder import secret_lines
+from autograder.repair import is_test_cell
 from autograder.course import ASSIGNMENTS, source_notebook
 from conftest import REPO
 
@@ -68,8 +69,7 @@ def test_real_notebook_grades_reference_colab_wrong_and_untouched(assignment, tm
         assert (float(rows[student]["total"]), rows[student]["status"]) == (maximum, "graded"), rows[student]
     assert float(rows["blank"]["total"]) == 0
     # The wrong answer loses all of its own tests; every test before it (other answers) keeps its points.
-    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
-             if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if is_test_cell(c)]
     own = [cell for cell in order if cell.startswith(wrong_tests)]
     assert own and all(float(rows["wrong"][cell]) == 0 for cell in own), rows["wrong"]
     earlier = order[:order.index(own[0])]

@@ -346,12 +346,13 @@ def test_learned_section_on_site_has_figures_and_shaded_tunes():
 
 def test_every_graded_task_links_back_to_its_chapter():
     import nbformat
+    from nbgrader.utils import is_solution
 
     site = edition.read().site_url
     link = re.compile(re.escape(site) + r"book/(?P<page>[\w-]+)\.html#(?P<anchor>[\w-]+)")
     for path in sorted((REPO / "exercises").glob("*/*.ipynb")):
         cells = nbformat.read(str(path), as_version=4).cells
-        answers = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+        answers = [i for i, c in enumerate(cells) if is_solution(c)]
         assert answers, path
         for index in answers:
             text = next(cells[j].source for j in range(index - 1, -1, -1) if cells[j].cell_type == "markdown")

@@ -1,5 +1,6 @@
 """get_device, seed_everything, LossPlot and progress_bar: what a student's training loop relies on."""
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -63,11 +64,13 @@ def test_same_seed_gives_the_same_random_numbers_everywhere():
         assert a != b
 
 
-def test_seed_everything_returns_a_seeded_cpu_generator_and_asks_cudnn_for_determinism():
+def test_seed_everything_returns_a_seeded_cpu_generator_and_asks_cudnn_and_cublas_for_determinism(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     generator = seed_everything(7)
     assert isinstance(generator, torch.Generator) and generator.device.type == "cpu"
     assert generator.initial_seed() == 7
     assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] in (":4096:8", ":16:8")  # PyTorch's deterministic settings
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
