@@ -25,7 +25,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
 from reference import load_reference  # noqa: E402
-from run import RECOMMENDED, generate_tunes, held_out_loss, quality, train_for  # noqa: E402
+from run import RECOMMENDED, generate_tunes, held_out_loss, train_for  # noqa: E402
+from validity import quality  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "experiments"
 

@@ -7,6 +7,18 @@ the recommended configuration trained for a fixed number of steps (QUALITY_STEPS
 the course's targets allow): bar lengths are what a model learns last, and a step count, unlike a time
 budget, gives the same model, and so the same figures, on every run.
 
+That model generates N_TUNES tunes at the recommended temperature (SWEEP_TUNES at the other
+temperatures of the sweep); as many real tunes, drawn from the validation tunes with a fixed seed, are
+judged the same way. Every share comes with its count, n and a 95 % Wilson interval (validity.py);
+failing tunes are sorted by the first check they fail, and the variety of titles, keys, meters, tune
+types and 4-bar phrases, and the similarity to the training tunes, are set beside the real tunes'
+(diversity.py).
+
+The share of the machine's matrix-multiply rate that training reaches (train_flops_ratio) is measured
+in FLOPS_ROUNDS rounds, each a matrix-multiply peak over MATMUL_SIZES followed at once by FLOPS_STEPS
+training steps of each configuration, so both rates of a ratio come from the same moment of a busy
+machine; the medians and the range over the rounds are reported.
+
 Prints a table and writes benchmarks/results/latest.json. The model code is the reference solution,
 taken from the nbgrader source notebook (benchmarks/reference.py), never from the student package.
 """
@@ -14,6 +26,8 @@ taken from the nbgrader source notebook (benchmarks/reference.py), never from th
 import argparse
 import json
 import platform
+import random
+import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -24,7 +38,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
+import diversity  # noqa: E402
 from reference import load_reference  # noqa: E402
+from validity import FAILURE_CATEGORIES, quality  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -45,16 +61,26 @@ RECOMMENDED = Config("recommended", embedding_dim=64, hidden_size=512, batch_siz
 RECOMMENDED_TEMPERATURE = 0.5
 # About 9 minutes on the 2-core machine of the course's notes (3,200 characters a step).
 QUALITY_STEPS = 2400
+# The --quick run (CI) trains each configuration at least this many steps, however slow the machine is
+# that moment, so that its models always learn something (its budget alone gave MIT's 3 steps under load).
+QUICK_MIN_STEPS = 15
 # Quality is also measured at these temperatures, to show what the recommendation trades away.
 SWEEP_TEMPERATURES = (0.5, 0.6, 0.8, 1.0)
+N_TUNES = 200  # generated tunes at the recommended temperature, and real tunes beside them
+SWEEP_TUNES = 100  # generated tunes at each other temperature of the sweep
+REAL_SAMPLE_SEED = 0
+# The FLOPs ratio: rounds of (matrix-multiply peak, then training steps of each configuration).
+FLOPS_ROUNDS = 5
+FLOPS_STEPS = 10
+MATMUL_SIZES = (1024, 1536, 2048)
+MATMUL_SECONDS = 1.0  # per round, shared among the sizes
 
 
 def matmul_gflops(device, size=2048, seconds=3.0):
     """The machine's dense float32 matrix-multiply rate: the ceiling for an LSTM's own matmuls."""
     a = torch.randn(size, size, device=device)
     b = torch.randn(size, size, device=device)
-    for _ in range(3):
-        a @ b
+    a @ b
     synchronize(device)
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -63,6 +89,11 @@ def matmul_gflops(device, size=2048, seconds=3.0):
     synchronize(device)
     elapsed = time.perf_counter() - start
     return 2 * size**3 * count / elapsed / 1e9
+
+
+def matmul_peak(device, sizes=MATMUL_SIZES, seconds=MATMUL_SECONDS):
+    """The best matrix-multiply rate (GFLOP/s) over square matrices of `sizes`, `seconds` in all."""
+    return max(matmul_gflops(device, size, seconds / len(sizes)) for size in sizes)
 
 
 def training_flops_per_char(config, vocab_size):
@@ -77,24 +108,73 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
+def fresh_model(ns, config, seed=0):
+    """Set ns.model and ns.optimizer to a new model of `config` and its Adam optimizer."""
+    abcrnn.seed_everything(seed)
+    ns.model = ns.LSTMModel(len(ns.vocab), config.embedding_dim, config.hidden_size).to(ns.device)
+    ns.optimizer = torch.optim.Adam(ns.model.parameters(), lr=config.learning_rate)
+    return ns.model, ns.optimizer
+
+
+def training_gflops(ns, config, train_ids, steps):
+    """GFLOP/s of `steps` training steps of ns.model with ns.optimizer (see training_flops_per_char)."""
+    synchronize(ns.device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        x, y = ns.get_batch(train_ids, config.seq_length, config.batch_size)
+        ns.train_step(x.to(ns.device), y.to(ns.device))
+    synchronize(ns.device)
+    chars = steps * config.batch_size * config.seq_length
+    return chars * training_flops_per_char(config, len(ns.vocab)) / (time.perf_counter() - start) / 1e9
+
+
+def spread(values):
+    """{"median", "min", "max", "values"} of a list of measurements."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "values": values}
+
+
+def flops_rounds(ns, configs, train_ids, rounds=FLOPS_ROUNDS, steps=FLOPS_STEPS, sizes=MATMUL_SIZES,
+                 seconds=MATMUL_SECONDS):
+    """Training rates as a share of the matrix-multiply peak, both measured in the same rounds.
+
+    Each round measures the peak (matmul_peak), then `steps` steps of each configuration (models made
+    and warmed up by one untimed step beforehand); a round's ratio divides its training rate by its own
+    peak. Returns the spread (median, min, max) of the peak and, per configuration, of the rate and ratio.
+    """
+    models = {}
+    for config in configs:
+        models[config.name] = fresh_model(ns, config)
+        training_gflops(ns, config, train_ids, 1)
+    peaks, rates = [], {config.name: [] for config in configs}
+    for _ in range(rounds):
+        peaks.append(matmul_peak(ns.device, sizes, seconds))
+        for config in configs:
+            ns.model, ns.optimizer = models[config.name]
+            rates[config.name].append(training_gflops(ns, config, train_ids, steps))
+    result = {"rounds": rounds, "steps_per_round": steps, "matmul_sizes": list(sizes),
+              "matmul_gflops": spread(peaks)}
+    for name, gflops in rates.items():
+        result[name] = {"gflops": spread(gflops), "ratio": spread([g / p for g, p in zip(gflops, peaks)])}
+    return result
+
+
 def train_for(ns, config, train_ids, seconds, seed=0, evaluate=None, evaluate_every=None, max_steps=None,
-              callback=None):
+              callback=None, min_steps=0):
     """Train a fresh reference model for `seconds` of wall time; return the model and what it processed.
 
     With `evaluate` (a function of the model) and `evaluate_every` seconds, it also records a validation
     curve; the time spent evaluating is not counted against the training budget. With `max_steps`, it
-    trains for exactly that many steps instead (`seconds` is then ignored). `callback(steps)`, if given,
+    trains for exactly that many steps instead (`seconds` is then ignored); with `min_steps`, it goes on past
+    `seconds` until it has made that many steps (a loaded machine still trains something). `callback(steps)`, if given,
     runs before the first step and after every step (ns.model and ns.optimizer are set by then); its
     time is not counted either.
     """
-    abcrnn.seed_everything(seed)
-    ns.model = ns.LSTMModel(len(ns.vocab), config.embedding_dim, config.hidden_size).to(ns.device)
-    ns.optimizer = torch.optim.Adam(ns.model.parameters(), lr=config.learning_rate)
+    fresh_model(ns, config, seed)
     steps, losses, curve = 0, [], []
     trained, next_evaluation = 0.0, 0.0
     if callback is not None:
         callback(steps)
-    while (steps < max_steps) if max_steps is not None else (trained < seconds):
+    while (steps < max_steps) if max_steps is not None else (trained < seconds or steps < min_steps):
         if evaluate is not None and trained >= next_evaluation:
             curve.append((trained, steps, evaluate(ns.model)))
             next_evaluation += evaluate_every
@@ -165,32 +245,6 @@ def generate_tunes(ns, model, count, temperature, chunk=4000, max_chunks=60, see
     return tunes[:count]
 
 
-def quality(tunes, reports=None):
-    """Shares of tunes passing each check of abcrnn.check_tune (`reports`: their reports, if already made)."""
-    if reports is None:
-        reports = [abcrnn.check_tune(tune) for tune in tunes]
-    n = max(1, len(reports))
-    return {
-        "tunes": len(reports),
-        "all_headers": sum(all(r.fields.values()) for r in reports) / n,
-        "parses_8_notes": sum(r.parses and r.n_notes >= 8 for r in reports) / n,
-        "bars_fit": sum(r.parses and r.wrong_bar_fraction <= 0.10 for r in reports) / n,
-        "valid": sum(r.ok for r in reports) / n,
-    }
-
-
-def max_similarity(generated, training):
-    """Highest normalised similarity (0..1) of any generated tune to its nearest training tune."""
-    from rapidfuzz import fuzz, process
-
-    best = 0.0
-    for tune in generated:
-        match = process.extractOne(tune, training, scorer=fuzz.ratio)
-        if match is not None:
-            best = max(best, match[1] / 100)
-    return best
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Вимірювання еталонної моделі частини 2.")
     parser.add_argument("--device", default="cpu", help="cpu або cuda (типово cpu)")
@@ -202,7 +256,7 @@ def main(argv=None):
         parser.error("CUDA недоступна на цій машині.")
 
     budget = args.budget if args.budget is not None else (8.0 if args.quick else 300.0)
-    n_tunes = 10 if args.quick else 100
+    n_tunes, sweep_tunes = (10, 10) if args.quick else (N_TUNES, SWEEP_TUNES)
     songs = abcrnn.load_training_data()
     train, validation = abcrnn.split_train_validation(songs)
     vocab = sorted(set("\n\n".join(songs)))
@@ -210,15 +264,17 @@ def main(argv=None):
     train_ids = ns.vectorize_string("\n\n".join(train))
     val_ids = ns.vectorize_string("\n\n".join(validation))
 
-    matmul = matmul_gflops(args.device, seconds=1.0 if args.quick else 3.0)
     runs = {}
     for config in (MIT, RECOMMENDED):
-        model, stats = train_for(ns, config, train_ids, budget)
+        model, stats = train_for(ns, config, train_ids, budget, min_steps=QUICK_MIN_STEPS if args.quick else 0)
         stats["val_loss"] = held_out_loss(ns, model, val_ids, max_windows=32 if args.quick else 256)
-        stats["gflops"] = stats["chars_per_s"] * training_flops_per_char(config, len(vocab)) / 1e9
         runs[config.name] = (model, stats)
         print(f"{config.name}: {stats['steps']} кроків, {stats['chars_per_s']:.0f} симв./с, "
               f"валідаційна втрата {stats['val_loss']:.3f}", flush=True)
+    flops = flops_rounds(ns, (MIT, RECOMMENDED), train_ids,
+                         **(dict(rounds=2, steps=2, sizes=(1024, 2048), seconds=0.3) if args.quick else {}))
+    print(f"частка від matmul (рекомендована): {spread_text(flops['recommended']['ratio'])}, "
+          f"раундів {flops['rounds']}", flush=True)
 
     model, stats = runs["recommended"]
     gen_speed = generation_speed(ns, model, 300 if args.quick else 2000)
@@ -228,14 +284,19 @@ def main(argv=None):
           f"валідаційна втрата {quality_loss:.3f}", flush=True)
     sweep = {}
     for temperature in (RECOMMENDED_TEMPERATURE,) if args.quick else SWEEP_TEMPERATURES:
-        tunes = generate_tunes(ns, model, n_tunes, temperature, chunk=2000 if args.quick else 4000,
+        count = n_tunes if temperature == RECOMMENDED_TEMPERATURE else sweep_tunes
+        tunes = generate_tunes(ns, model, count, temperature, chunk=2000 if args.quick else 4000,
                                max_chunks=3 if args.quick else 60)
         judged = quality(tunes)
         # Cooler sampling repeats itself more: novelty is checked at every temperature, not only the chosen one.
-        judged["max_similarity_to_training"] = max_similarity(tunes, train) if tunes else None
+        judged["diversity"] = diversity.measure(tunes, train)
+        judged["max_similarity_to_training"] = judged["diversity"]["nearest_similarity"]["max"]
         sweep[temperature] = (tunes, judged)
-        print(f"T = {temperature}: придатних {judged['valid']:.0%} з {len(tunes)}", flush=True)
-    real = validation[:n_tunes]
+        print(f"T = {temperature}: придатних {percent_text(judged['checks']['valid'])}", flush=True)
+    generated, generated_quality = sweep[RECOMMENDED_TEMPERATURE]
+    # A seeded sample: the validation tunes follow the corpus, collection by collection.
+    real = random.Random(REAL_SAMPLE_SEED).sample(validation, min(n_tunes, len(validation)))
+    real_quality = quality(real)
     results = {
         "device": str(args.device) + ("" if args.device == "cpu" else f" ({torch.cuda.get_device_name()})"),
         "machine": platform.processor() or platform.machine(),
@@ -243,11 +304,12 @@ def main(argv=None):
         "threads": torch.get_num_threads(),
         "quick": args.quick,
         "budget_s": budget,
-        "matmul_gflops": matmul,
+        "matmul_gflops": flops["matmul_gflops"]["median"],
         "train_chars_per_s": stats["chars_per_s"],
-        "train_gflops": stats["gflops"],
-        "train_flops_ratio": stats["gflops"] / matmul,
-        "mit_train_flops_ratio": runs["mit"][1]["gflops"] / matmul,
+        "train_gflops": flops["recommended"]["gflops"]["median"],
+        "train_flops_ratio": flops["recommended"]["ratio"]["median"],
+        "mit_train_flops_ratio": flops["mit"]["ratio"]["median"],
+        "flops_rounds": flops,
         "loss_5min_mit": runs["mit"][1]["val_loss"],
         "loss_5min_recommended": stats["val_loss"],
         "gen_chars_per_s": gen_speed,
@@ -255,50 +317,95 @@ def main(argv=None):
         "quality_model_train_s": quality_stats["seconds"],
         "quality_model_loss": quality_loss,
         "temperature": RECOMMENDED_TEMPERATURE,
-        "quality_generated": sweep[RECOMMENDED_TEMPERATURE][1],
+        "quality_generated": generated_quality,
         "quality_by_temperature": {str(t): q for t, (_, q) in sweep.items()},
-        "quality_real": quality(real),
-        "max_similarity_to_training": sweep[RECOMMENDED_TEMPERATURE][1]["max_similarity_to_training"],
+        "quality_real": real_quality,
+        "real_sample_seed": REAL_SAMPLE_SEED,
+        "diversity_real": diversity.measure(real[:len(generated)], train),
+        "max_similarity_to_training": generated_quality["max_similarity_to_training"],
         "configs": {c.name: asdict(c) for c in (MIT, RECOMMENDED)},
+        "valid_share_generated": generated_quality["valid"],
+        "valid_share_real": real_quality["valid"],
+        "valid_generated": generated_quality["checks"]["valid"],
+        "valid_real": real_quality["checks"]["valid"],
     }
-    results["valid_share_generated"] = results["quality_generated"]["valid"]
-    results["valid_share_real"] = results["quality_real"]["valid"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(results)
     print(f"Записано {args.out}")
 
 
-def similarity(figures):
-    value = figures["max_similarity_to_training"]
+def percent_text(p):
+    """A proportion as "80 % [74–85 %] (160/200)": the share, its 95 % Wilson interval, count / n."""
+    if not p["n"]:
+        return "— (0/0)"
+    low, high = p["ci95"]
+    return f"{p['share']:.0%} [{low:.0%}–{high:.0%}] ({p['count']}/{p['n']})"
+
+
+def spread_text(s):
+    return f"{s['median']:.2f} ({s['min']:.2f}–{s['max']:.2f})"
+
+
+def decimal_text(value):
     return "—" if value is None else f"{value:.2f}"
 
 
+def distinct_text(d):
+    return "—" if not d["total"] else f"{d['distinct']} різних з {d['total']} ({d['share']:.2f})"
+
+
+def print_rows(title, rows):
+    """A title line, then the rows (tuples of strings) in columns padded to their widest cell."""
+    print(title)
+    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+    for row in rows:
+        print("  " + "  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)).rstrip())
+
+
 def print_table(r):
-    g, real = r["quality_generated"], r["quality_real"]
-    rows = [
+    f = r["flops_rounds"]
+    print_rows("Швидкість і втрата", [
         ("Пристрій", r["device"]),
-        ("Множення матриць 2048², GFLOP/s", f"{r['matmul_gflops']:.1f}"),
         ("Навчання, символів/с (рекомендована)", f"{r['train_chars_per_s']:.0f}"),
-        ("Частка від швидкості matmul (рекоменд. / MIT)", f"{r['train_flops_ratio']:.2f} / {r['mit_train_flops_ratio']:.2f}"),
+        (f"Множення матриць {'–'.join(map(str, f['matmul_sizes']))}, GFLOP/s: медіана (мін–макс)",
+         spread_text(f["matmul_gflops"])),
+        ("Частка від швидкості matmul, рекомендована", spread_text(f["recommended"]["ratio"])),
+        ("Частка від швидкості matmul, MIT", spread_text(f["mit"]["ratio"])),
+        ("  раундів / кроків навчання в раунді", f"{f['rounds']} / {f['steps_per_round']}"),
         (f"Валідаційна втрата за {r['budget_s']:.0f} с: MIT", f"{r['loss_5min_mit']:.3f}"),
         (f"Валідаційна втрата за {r['budget_s']:.0f} с: рекомендована", f"{r['loss_5min_recommended']:.3f}"),
         ("Генерація, символів/с", f"{r['gen_chars_per_s']:.0f}"),
         ("Модель для якості: кроків / секунд / валідаційна втрата",
          f"{r['quality_model_steps']} / {r['quality_model_train_s']:.0f} / {r['quality_model_loss']:.3f}"),
         ("Температура (рекомендована)", f"{r['temperature']}"),
-        ("Мелодій (згенеровані / справжні)", f"{g['tunes']} / {real['tunes']}"),
-        ("Усі заголовки X T M L K", f"{g['all_headers']:.0%} / {real['all_headers']:.0%}"),
-        ("Розбирається, ≥ 8 нот", f"{g['parses_8_notes']:.0%} / {real['parses_8_notes']:.0%}"),
-        ("Такти відповідають M: (≤ 10% хибних)", f"{g['bars_fit']:.0%} / {real['bars_fit']:.0%}"),
-        ("Проходять усі перевірки", f"{g['valid']:.0%} / {real['valid']:.0%}"),
-        ("Найбільша схожість на навчальну мелодію", similarity(r)),
-    ]
-    rows += [(f"  T = {t}: придатні / найбільша схожість", f"{q['valid']:.0%} / {similarity(q)}")
-             for t, q in r["quality_by_temperature"].items()]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    ])
+    g, real = r["quality_generated"], r["quality_real"]
+    print_rows("Якість: частка [95 % інтервал Вілсона] (кількість/n)", [
+        ("", "згенеровані", "справжні"),
+        ("Усі заголовки X T M L K", *(percent_text(q["checks"]["all_headers"]) for q in (g, real))),
+        ("Розбирається, ≥ 8 нот", *(percent_text(q["checks"]["parses_8_notes"]) for q in (g, real))),
+        ("Такти відповідають M: (≤ 10% хибних)", *(percent_text(q["checks"]["bars_fit"]) for q in (g, real))),
+        ("Проходять усі перевірки", *(percent_text(q["checks"]["valid"]) for q in (g, real))),
+        ("Відхилені за першою невдалою перевіркою:",),
+        *((f"  {label}", *(percent_text(q["failures"][name]) for q in (g, real)))
+          for name, label in FAILURE_CATEGORIES.items()),
+    ])
+    dg, dr = g["diversity"], r["diversity_real"]
+    print_rows("Різноманітність (однакова кількість мелодій)", [
+        ("", "згенеровані", "справжні"),
+        ("Мелодій", str(dg["tunes"]), str(dr["tunes"])),
+        *((label, distinct_text(dg[key]), distinct_text(dr[key])) for key, label in (
+            ("titles", "Назви T:"), ("keys", "Тональності K:"), ("meters", "Розміри M:"),
+            ("tune_types", "Типи (R: або за розміром)"), ("phrases", "Фрази з 4 тактів"))),
+        ("Найбільша схожість на навчальну мелодію",
+         *(decimal_text(d["nearest_similarity"]["max"]) for d in (dg, dr))),
+        ("Середня схожість на найближчу навчальну",
+         *(decimal_text(d["nearest_similarity"]["mean"]) for d in (dg, dr))),
+    ])
+    print_rows("Температури", [("", "придатні", "найбільша схожість")] + [
+        (f"T = {t}", percent_text(q["checks"]["valid"]), decimal_text(q["max_similarity_to_training"]))
+        for t, q in r["quality_by_temperature"].items()])
 
 
 if __name__ == "__main__":

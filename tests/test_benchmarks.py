@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from abcrnn.tune_check import TuneReport
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+import diversity  # noqa: E402
+import validity  # noqa: E402
+
 COMMITTED = BENCHMARKS / "results" / "experiments"
 REQUIRED_KEYS = {"train_chars_per_s", "train_flops_ratio", "loss_5min_mit", "loss_5min_recommended",
                  "gen_chars_per_s", "valid_share_generated", "valid_share_real", "max_similarity_to_training",
@@ -47,6 +53,161 @@ def test_quick_benchmark_reports_every_figure(quick_results):
     for share in ("valid_share_generated", "valid_share_real"):
         assert 0.0 <= results[share] <= 1.0
     assert "Записано" in stdout and "Проходять усі перевірки" in stdout
+
+
+def test_quick_benchmark_gives_every_share_its_n_and_interval(quick_results):
+    results, stdout = quick_results
+    for side in ("generated", "real"):
+        figures = results[f"quality_{side}"]
+        n = figures["tunes"]
+        valid = results[f"valid_{side}"]
+        assert valid == figures["checks"]["valid"] and valid["n"] == n
+        assert valid["share"] == results[f"valid_share_{side}"] == figures["valid"]
+        failures = figures["failures"]
+        assert list(failures) == list(validity.FAILURE_CATEGORIES)
+        # Every failing tune is in exactly one category.
+        assert sum(category["count"] for category in failures.values()) == n - valid["count"]
+        for proportion in [*figures["checks"].values(), *failures.values()]:
+            assert proportion["n"] == n
+            if n:
+                low, high = proportion["ci95"]
+                assert low <= proportion["share"] <= high and proportion["count"] == round(proportion["share"] * n)
+        for category in failures.values():
+            assert len(category["examples"]) == min(2, category["count"])
+            assert all(len(example) <= 300 for example in category["examples"])
+    assert results["quality_real"]["failures"]["unparsable"]["count"] == 0
+    assert "95 % інтервал Вілсона" in stdout and "довжини тактів" in stdout
+
+
+def test_quick_benchmark_sets_diversity_beside_real_tunes(quick_results):
+    results, stdout = quick_results
+    generated, real = results["quality_generated"]["diversity"], results["diversity_real"]
+    assert real["tunes"] == generated["tunes"] == results["quality_generated"]["tunes"]
+    for figures in (generated, real):
+        assert figures.keys() == {"tunes", "titles", "keys", "meters", "tune_types", "phrases", "nearest_similarity"}
+    similarity = real["nearest_similarity"]
+    assert real["phrases"]["total"] > 0 and 0 < similarity["mean"] <= similarity["max"] <= 1
+    assert results["max_similarity_to_training"] == generated["nearest_similarity"]["max"]
+    assert "Фрази з 4 тактів" in stdout
+
+
+def test_quick_benchmark_measures_flops_ratio_in_interleaved_rounds(quick_results):
+    results, stdout = quick_results
+    rounds = results["flops_rounds"]
+    assert rounds["rounds"] == 2 and len(rounds["matmul_gflops"]["values"]) == 2
+    assert results["matmul_gflops"] == rounds["matmul_gflops"]["median"]
+    for name, key in (("recommended", "train_flops_ratio"), ("mit", "mit_train_flops_ratio")):
+        ratio = rounds[name]["ratio"]
+        assert results[key] == ratio["median"] and ratio["min"] <= ratio["median"] <= ratio["max"]
+        per_round = [g / p for g, p in zip(rounds[name]["gflops"]["values"], rounds["matmul_gflops"]["values"])]
+        assert ratio["values"] == pytest.approx(per_round)
+    assert "раундів" in stdout
+
+
+def test_wilson_interval_known_values():
+    """Newcombe (1998), Statistics in Medicine 17:857, table I, method 3; and 14/30 of chapter 9."""
+    for successes, n, expected in ((81, 263, (0.2553, 0.3662)), (15, 148, (0.0624, 0.1605)),
+                                   (0, 20, (0.0, 0.1611)), (1, 29, (0.0061, 0.1718)), (14, 30, (0.3023, 0.6386))):
+        assert validity.wilson_interval(successes, n) == pytest.approx(expected, abs=5e-5), (successes, n)
+    assert validity.wilson_interval(20, 20) == pytest.approx((1 - 0.1611, 1.0), abs=5e-5)
+    assert validity.wilson_interval(20, 20)[1] == 1.0 and validity.wilson_interval(0, 20)[0] == 0.0
+    assert validity.wilson_interval(0, 0) == (0.0, 1.0)
+    assert validity.proportion(3, 4) == {"count": 3, "n": 4, "share": 0.75,
+                                         "ci95": list(validity.wilson_interval(3, 4))}
+
+
+HEADER = "X:1\nT:Test\nM:4/4\nL:1/8\nK:G\n"
+GOOD_TUNE = HEADER + "GABc dedB|" * 8
+FAILING_TUNES = {
+    "missing_headers": "X:1\nT:Test\nK:G\n" + "GABc dedB|" * 8,
+    "unparsable": GOOD_TUNE.replace("M:4/4", "M:xyz"),
+    "too_few_notes": HEADER + "GABc|",
+    "bar_lengths": HEADER + "GABc|" * 8,
+}
+
+
+def test_failure_category_is_the_first_check_failed():
+    assert validity.failure_category(abcrnn_check(GOOD_TUNE)) is None
+    for category, tune in FAILING_TUNES.items():
+        assert validity.failure_category(abcrnn_check(tune)) == category, category
+    # Missing headers come first even when the tune does not parse either.
+    assert validity.failure_category(abcrnn_check("X:1\nM:xyz\nK:G\n" + "GABc|" * 8)) == "missing_headers"
+    # A report that fails for none of the four reasons (music21 failed while measuring the tune).
+    odd = TuneReport(fields=dict.fromkeys("XTMLK", True), parses=True, n_notes=40, n_bars=6, ok=False,
+                     reasons=["Не вдалося проаналізувати мелодію: KeyError."])
+    assert validity.failure_category(odd) == "other"
+
+
+def abcrnn_check(tune):
+    import abcrnn
+
+    return abcrnn.check_tune(tune)
+
+
+def test_quality_counts_failures_with_examples():
+    tunes = [GOOD_TUNE, GOOD_TUNE, FAILING_TUNES["bar_lengths"], *["X:9\nK:D\n" + "d" * 400] * 3]
+    figures = validity.quality(tunes)
+    assert figures["tunes"] == 6 and figures["valid"] == pytest.approx(2 / 6)
+    assert figures["checks"]["valid"]["count"] == 2 and figures["checks"]["all_headers"]["count"] == 3
+    # Each check's share counts every tune that passes it; the failures count each tune once, at its first.
+    assert figures["checks"]["bars_fit"]["count"] == 5
+    failures = figures["failures"]
+    assert {name: f["count"] for name, f in failures.items()} == {
+        "missing_headers": 3, "unparsable": 0, "too_few_notes": 0, "bar_lengths": 1, "other": 0}
+    assert failures["missing_headers"]["examples"] == [tunes[3][:300]] * 2
+    assert failures["bar_lengths"]["examples"] == [FAILING_TUNES["bar_lengths"]]
+    assert failures["bar_lengths"]["ci95"] == list(validity.wilson_interval(1, 6))
+
+
+def tune(title="A", key="G", meter="4/4", rhythm=None, body="GABc dedB|"):
+    rhythm_line = f"R:{rhythm}\n" if rhythm else ""
+    return f"X:1\nT:{title}\n{rhythm_line}M:{meter}\nL:1/8\nK:{key}\n{body}"
+
+
+def test_diversity_of_identical_tunes():
+    tunes = [tune(body="GABc dedB|" * 8)] * 3
+    figures = diversity.measure(tunes, training=[tunes[0], tune(title="B")])
+    for field in ("titles", "keys", "meters", "tune_types"):
+        assert figures[field] == {"distinct": 1, "total": 3, "share": pytest.approx(1 / 3)}, field
+    assert figures["phrases"] == {"distinct": 1, "total": 15, "share": pytest.approx(1 / 15)}
+    assert figures["nearest_similarity"] == {"max": 1.0, "mean": 1.0, "n": 3}
+
+
+def test_diversity_normalises_header_values():
+    keys = [tune(key=k) for k in ("G", "Gmaj", "G major", "Em", "E minor", "ADor", "A dorian", "Bb")]
+    assert diversity.distinct(diversity.field_values(keys, "K", diversity.normal_key))["distinct"] == 4
+    meters = [tune(meter=m) for m in ("C", "4/4", "C|", "2/2", "6/8")]
+    assert diversity.distinct(diversity.field_values(meters, "M", diversity.normal_meter))["distinct"] == 3
+    titles = [tune(title=t) for t in ("The Boys", "the  boys.", "The Girls")]
+    assert diversity.distinct(diversity.field_values(titles, "T", diversity.normal_title))["distinct"] == 2
+    # The header's T: counts, not a T: line inside the music; a tune without the field is left out.
+    assert diversity.header_value(tune(title="Real", body="GABc|\nT:Second part\ndefg|"), "T") == "Real"
+    assert diversity.header_value("X:1\nK:G\nGABc|\nT:Second part\ndefg|", "T") is None
+    assert diversity.distinct([None, "a", "a"]) == {"distinct": 1, "total": 2, "share": 0.5}
+
+
+def test_tune_types_from_rhythm_or_meter():
+    cases = {tune(rhythm="Reel"): "reel", tune(rhythm="slipjig", meter="9/8"): "slip jig",
+             tune(meter="6/8"): "jig", tune(meter="9/8"): "slip jig", tune(meter="C"): "reel/hornpipe",
+             tune(meter="C|"): "reel/hornpipe", tune(meter="2/4"): "polka/march", tune(meter="5/4"): "meter 5/4",
+             "X:1\nT:A\nK:G\nGABc|": None}
+    assert {t: diversity.tune_type(t) for t in cases} == cases
+
+
+def test_bars_and_four_bar_phrases():
+    text = tune(body='|:"G"GA Bc [K:D]d2|e4 f4::\\\n[CEG]8|1 g8:|[2 a8||\nP:B\n[|B8|]')
+    assert diversity.bars(text) == ["GABcd2", "e4f4", "[CEG]8", "g8", "a8", "B8"]
+    assert diversity.phrases(text) == ["GABcd2|e4f4|[CEG]8|g8", "e4f4|[CEG]8|g8|a8", "[CEG]8|g8|a8|B8"]
+    repeated = tune(body="A8|B8|C8|D8|A8|B8|C8|D8|")
+    assert diversity.distinct(diversity.phrases(repeated)) == {"distinct": 4, "total": 5, "share": 0.8}
+    assert diversity.phrases(tune(body="A8|B8|C8|")) == []
+
+
+def test_nearest_similarity_is_to_the_closest_training_tune():
+    similarities = diversity.nearest_similarities(["abcd", "wxyz"], ["abcf", "zzzz", "wxyz"])
+    assert similarities == pytest.approx([0.75, 1.0])  # "abcd" ~ "abcf": 2 edits over 8 characters
+    assert diversity.similarity_summary(similarities) == pytest.approx({"max": 1.0, "mean": 0.875, "n": 2})
+    assert diversity.similarity_summary([]) == {"max": None, "mean": None, "n": 0}
 
 
 def test_quick_benchmark_models_learn(quick_results):
