@@ -116,11 +116,24 @@ def key_line_index(fields):
     return next((index for index, name, _ in fields if name == "K"), None)
 
 
-def header_field_names(lines):
-    """The names of the field lines in the header: the lines up to and including the first `K:` line."""
+def header_field_lines(lines):
+    """(index, name, value) of the field lines in the header: the lines up to and including the first `K:` line."""
     fields = field_lines(lines)
     key_index = key_line_index(fields)
-    return [name for index, name, _ in fields if key_index is None or index <= key_index]
+    return [field for field in fields if key_index is None or field[0] <= key_index]
+
+
+def header_field_names(lines):
+    """The names of the field lines in the header (see header_field_lines)."""
+    return [name for _, name, _ in header_field_lines(lines)]
+
+
+def header_value(tune, name):
+    """The value of the first `name:` field in the header of `tune`, without its `%` comment and spaces; or None."""
+    for _, field, value in header_field_lines(normalize_newlines(tune).split("\n")):
+        if field == name:
+            return _COMMENT.sub("", value).strip()
+    return None
 
 
 def parse_fraction(text):

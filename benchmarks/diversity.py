@@ -32,7 +32,7 @@ makes several windows repeat), so they carry their n but no binomial interval.
 import re
 import statistics
 
-from abcrnn.abc_text import QUOTED, field_line, field_lines, key_line_index, parse_meter, without_inline_fields
+from abcrnn.abc_text import QUOTED, field_line, header_value, parse_meter, tune_body, without_inline_fields
 from abcrnn.errors import AbcError
 
 PHRASE_BARS = 4
@@ -51,16 +51,6 @@ MODES = {"": "", "maj": "", "ion": "", "m": "m", "min": "m", "aeo": "m"}
 # A bar line: |, ||, |], [|, |:, :|, ::|, ::, with an ending number after it (|1, :|2); or an ending [2.
 _BAR_LINE = re.compile(r":*\[?\|[|\]:]*\d*|::|\[\d")
 _KEY = re.compile(r"([A-Ga-g][#b]?)\s*([A-Za-z]*)")
-
-
-def header_value(tune, name):
-    """The value of the first `name:` field in the header of `tune` (spaces stripped), or None."""
-    fields = field_lines(tune.split("\n"))
-    end = key_line_index(fields)
-    for index, field, value in fields:
-        if field == name and (end is None or index <= end):
-            return value.split("%")[0].strip()
-    return None
 
 
 def normal_title(value):
@@ -111,9 +101,7 @@ def field_values(tunes, name, normalise):
 
 def bars(tune):
     """The bars of the tune's body as strings without spacing, chord symbols and inline fields."""
-    lines = tune.split("\n")
-    end = key_line_index(field_lines(lines))
-    body = [line for line in lines[end + 1:] if field_line(line) is None] if end is not None else []
+    body = [line for line in tune_body(tune).split("\n") if field_line(line) is None]
     music = QUOTED.sub("", without_inline_fields("".join(body)))
     music = re.sub(r"[\s\\]+", "", music)
     return [bar for bar in _BAR_LINE.split(music) if bar]

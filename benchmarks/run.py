@@ -292,7 +292,7 @@ def main(argv=None):
         judged["diversity"] = diversity.measure(tunes, train)
         judged["max_similarity_to_training"] = judged["diversity"]["nearest_similarity"]["max"]
         sweep[temperature] = (tunes, judged)
-        print(f"T = {temperature}: придатних {percent_text(judged['checks']['valid'])}", flush=True)
+        print(f"τ = {temperature}: придатних {percent_text(judged['checks']['valid'])}", flush=True)
     generated, generated_quality = sweep[RECOMMENDED_TEMPERATURE]
     # A seeded sample: the validation tunes follow the corpus, collection by collection.
     real = random.Random(REAL_SAMPLE_SEED).sample(validation, min(n_tunes, len(validation)))
@@ -326,8 +326,6 @@ def main(argv=None):
         "configs": {c.name: asdict(c) for c in (MIT, RECOMMENDED)},
         "valid_share_generated": generated_quality["valid"],
         "valid_share_real": real_quality["valid"],
-        "valid_generated": generated_quality["checks"]["valid"],
-        "valid_real": real_quality["checks"]["valid"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -336,7 +334,7 @@ def main(argv=None):
 
 
 def percent_text(p):
-    """A proportion as "80 % [74–85 %] (160/200)": the share, its 95 % Wilson interval, count / n."""
+    """A proportion as "80% [74%–85%] (160/200)": the share, its 95 % Wilson interval, count / n."""
     if not p["n"]:
         return "— (0/0)"
     low, high = p["ci95"]
@@ -404,7 +402,7 @@ def print_table(r):
          *(decimal_text(d["nearest_similarity"]["mean"]) for d in (dg, dr))),
     ])
     print_rows("Температури", [("", "придатні", "найбільша схожість")] + [
-        (f"T = {t}", percent_text(q["checks"]["valid"]), decimal_text(q["max_similarity_to_training"]))
+        (f"τ = {t}", percent_text(q["checks"]["valid"]), decimal_text(q["max_similarity_to_training"]))
         for t, q in r["quality_by_temperature"].items()])
 
 

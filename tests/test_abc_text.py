@@ -3,7 +3,7 @@
 import pytest
 
 from abcrnn import AbcError, extract_song_snippet, load_training_data
-from abcrnn.abc_text import clean_tune, default_unit_length, field_line, parse_meter, tune_body
+from abcrnn.abc_text import clean_tune, default_unit_length, field_line, header_value, parse_meter, tune_body
 
 TUNE_A = "X:1\nT:First\nM:6/8\nL:1/8\nK:D\nAFA dfa|gfe d3|"
 TUNE_B = "X:2\nT:Second\nM:4/4\nL:1/8\nK:G\nGABc dBGB|cABG A4|"
@@ -129,3 +129,11 @@ def test_parse_meter_reads_every_way_of_writing_a_meter(value, meter):
 def test_parse_meter_rejects_what_is_not_a_meter():
     with pytest.raises(AbcError, match="Незрозумілий розмір"):
         parse_meter("abc")
+
+
+def test_header_value_reads_the_header_only_without_its_comment():
+    tune = "X:1\nT:Real % a note\nM:6/8\nK:G\nGABc|\nT:Second part\ndefg|\n"
+    assert header_value(tune, "T") == "Real"
+    assert header_value(tune, "M") == "6/8"
+    assert header_value("X:1\nK:G\nGABc|\nT:Second part\ndefg|", "T") is None  # a T: inside the music is no title
+    assert header_value("X:1\r\nT:Windows\r\nK:G\r\n", "T") == "Windows"

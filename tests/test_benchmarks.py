@@ -60,8 +60,8 @@ def test_quick_benchmark_gives_every_share_its_n_and_interval(quick_results):
     for side in ("generated", "real"):
         figures = results[f"quality_{side}"]
         n = figures["tunes"]
-        valid = results[f"valid_{side}"]
-        assert valid == figures["checks"]["valid"] and valid["n"] == n
+        valid = figures["checks"]["valid"]
+        assert valid["n"] == n
         assert valid["share"] == results[f"valid_share_{side}"] == figures["valid"]
         failures = figures["failures"]
         assert list(failures) == list(validity.FAILURE_CATEGORIES)
@@ -180,9 +180,6 @@ def test_diversity_normalises_header_values():
     assert diversity.distinct(diversity.field_values(meters, "M", diversity.normal_meter))["distinct"] == 3
     titles = [tune(title=t) for t in ("The Boys", "the  boys.", "The Girls")]
     assert diversity.distinct(diversity.field_values(titles, "T", diversity.normal_title))["distinct"] == 2
-    # The header's T: counts, not a T: line inside the music; a tune without the field is left out.
-    assert diversity.header_value(tune(title="Real", body="GABc|\nT:Second part\ndefg|"), "T") == "Real"
-    assert diversity.header_value("X:1\nK:G\nGABc|\nT:Second part\ndefg|", "T") is None
     assert diversity.distinct([None, "a", "a"]) == {"distinct": 1, "total": 2, "share": 0.5}
 
 
