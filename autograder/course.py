@@ -32,6 +32,18 @@ def released_notebook(assignment):
     return RELEASE_DIRECTORY / assignment / ASSIGNMENTS[assignment]
 
 
+def settings_cell_index(nb):
+    """The index of the cell of training settings (the code cell that assigns NUM_STEPS) in `nb`, or None.
+
+    Part 2 has one. Tools that train the notebook briefly insert `NUM_STEPS = <n>` right after it; the
+    benchmarks run it to train what a student trains.
+    """
+    found = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and "NUM_STEPS =" in cell.source]
+    if len(found) > 1:
+        raise ValueError(f"Очікувалась одна клітинка з NUM_STEPS =, знайдено {len(found)}")
+    return found[0] if found else None
+
+
 def ensure_tools_on_path():
     """nbgrader runs the `alembic` command when it creates a gradebook; it sits next to this Python."""
     scripts = str(Path(sys.executable).parent)

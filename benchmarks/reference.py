@@ -1,9 +1,11 @@
-"""Load the reference solution of Part 2 from the nbgrader source notebook in solutions/.
+"""Load the reference solution of Part 2, and its training settings, from the nbgrader source notebook.
 
-The benchmarks measure the code students are graded against, so they take it from the one place it
-lives (the answer cells of the instructor notebook) instead of keeping a second copy that could drift.
+The benchmarks measure the code students are graded against, trained the way the notebook trains it, so
+they take both from the one place they live (the answer cells and the settings cell of the instructor
+notebook) instead of keeping second copies that could drift.
 """
 
+import ast
 import sys
 import types
 from pathlib import Path
@@ -16,7 +18,7 @@ import torch.nn.functional as F
 from nbgrader.utils import is_solution
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course checkout, for autograder.course
-from autograder.course import source_notebook  # noqa: E402
+from autograder.course import settings_cell_index, source_notebook  # noqa: E402
 
 PART2 = source_notebook("pt_part2_music_generation")
 
@@ -35,6 +37,39 @@ def answer_sources(path=PART2):
     if missing:
         raise RuntimeError(f"У {path} немає клітинок-відповідей: {', '.join(missing)}")
     return sources
+
+
+def notebook_settings(device, path=PART2):
+    """The upper-case settings the notebook's settings cell gives on `device` outside autograding.
+
+    The cell is run as the notebook runs it (AUTOGRADING false, `device` a torch.device), so the
+    benchmark trains the CPU or GPU configuration that a student gets on that device.
+    """
+    namespace = {"AUTOGRADING": False, "device": torch.device(device)}
+    nb = nbformat.read(str(path), as_version=4)
+    index = settings_cell_index(nb)
+    if index is None:
+        raise RuntimeError(f"У {path} немає клітинки з NUM_STEPS =")
+    exec(compile(nb.cells[index].source, "<settings>", "exec"), namespace)
+    return {name: value for name, value in namespace.items() if name.isupper() and name != "AUTOGRADING"}
+
+
+def notebook_constant(name, path=PART2):
+    """The literal value of the one top-level `name = <literal>` in the notebook's ordinary code cells."""
+    nb = nbformat.read(str(path), as_version=4)
+    values = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or is_solution(cell) or cell.source.lstrip().startswith(("%", "!")):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython syntax (%pip) in a cell that holds no setting
+            continue
+        values += [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                   and [getattr(target, "id", None) for target in node.targets] == [name]]
+    if len(values) != 1:
+        raise RuntimeError(f"Очікувалось одне присвоєння {name} = у зошиті частини 2, знайдено {len(values)}")
+    return values[0]
 
 
 def load_reference(vocab, device):

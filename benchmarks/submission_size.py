@@ -24,6 +24,7 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 from abcrnn.submission import SIZE_LIMITS  # noqa: E402
+from autograder.course import settings_cell_index, source_notebook  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "submission_size.json"
 
@@ -42,6 +43,22 @@ def output_kind(output):
                  if mime in data), "text/plain")
 
 
+def slowest_cells(notebook, count=3):
+    """[(seconds, first line of the cell)] of the `count` code cells that ran longest, slowest first.
+
+    nbclient records when each cell started and finished in its metadata (record_timing)."""
+    from datetime import datetime
+
+    timed = []
+    for cell in notebook.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            started, finished = (datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                                 for key in ("iopub.execute_input", "shell.execute_reply"))
+            timed.append((round((finished - started).total_seconds(), 1), cell.source.splitlines()[0][:60]))
+    return sorted(timed, reverse=True)[:count]
+
+
 def measure(notebook):
     """(total bytes, {output kind: bytes}, [(bytes, first line of the cell)] largest first)."""
     by_kind, by_cell = Counter(), []
@@ -57,13 +74,10 @@ def measure(notebook):
 
 
 def execute(assignment, steps):
-    source = next((REPO / "solutions" / assignment).glob("*.ipynb"))
-    notebook = nbformat.read(str(source), as_version=4)
-    if steps:
-        for index, cell in enumerate(notebook.cells):
-            if "NUM_STEPS =" in cell.source and "LSTMModel(" in cell.source:
-                notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(f"NUM_STEPS = {steps}"))
-                break
+    notebook = nbformat.read(str(source_notebook(assignment)), as_version=4)
+    settings = settings_cell_index(notebook)
+    if steps and settings is not None:
+        notebook.cells.insert(settings + 1, nbformat.v4.new_code_cell(f"NUM_STEPS = {steps}"))
     with tempfile.TemporaryDirectory(prefix="bench-size-") as workdir:
         started = time.monotonic()
         NotebookClient(notebook, timeout=3600, kernel_name="python3",
@@ -84,12 +98,14 @@ def main():
         limit = SIZE_LIMITS[assignment]
         results[assignment] = {"bytes": total, "limit_bytes": limit, "within_limit": total <= limit,
                                "run_seconds": round(seconds, 1), "by_output_kind": by_kind,
-                               "largest_cells": largest, "training_steps": args.steps or "default"}
+                               "largest_cells": largest, "slowest_cells": slowest_cells(notebook),
+                               "training_steps": args.steps or "default"}
         print(f"\n{assignment}: {total / 1e6:.3f} MB (limit {limit / 1e6:.1f} MB) — "
               f"{'OK' if total <= limit else 'OVER'}; ran {seconds:.0f} s")
         for kind, size in sorted(by_kind.items(), key=lambda item: -item[1]):
             print(f"  {kind:<45} {size / 1e3:9.1f} KB")
         print("  largest cells:", "; ".join(f"{size / 1e3:.0f} KB «{line}»" for size, line in largest[:3]))
+        print("  slowest cells:", "; ".join(f"{seconds:.0f} s «{line}»" for seconds, line in slowest_cells(notebook)))
     if not args.steps:  # the assignments not run this time keep their last figures
         earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
         RESULTS.write_text(json.dumps({**earlier, **results}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -310,3 +310,100 @@ def test_text_features_of_an_abc_text():
     assert list(features["bar_position"][body:body + 7]) == [1, 2, 0, 1, 2, 3, 4]  # G A | " A m "
     assert list(features["in_quotes"][body + 3:body + 7]) == [1, 1, 1, 0]
     assert math.isnan(features["bar_position"][text.index("\n\n") + 1])  # the blank line between tunes
+
+
+def test_benchmark_trains_the_notebooks_own_settings(tmp_path):
+    """run.py reads sizes, learning rate, warm-up, clipping and NUM_STEPS from the notebook's settings cell,
+    for the device asked: a changed notebook changes what the benchmark trains."""
+    import nbformat
+    import reference
+    from autograder.course import settings_cell_index
+
+    cpu, cuda = reference.notebook_settings("cpu"), reference.notebook_settings("cuda")
+    assert cuda["HIDDEN_SIZE"] > cpu["HIDDEN_SIZE"], "the GPU gets a bigger model than the CPU"
+    nb = nbformat.read(str(reference.PART2), as_version=4)
+    cell = nb.cells[settings_cell_index(nb)]
+    cell.source = cell.source.replace(f"NUM_STEPS = {cpu['NUM_STEPS']}", "NUM_STEPS = 7").replace(
+        f"{cpu['NUM_STEPS']}\n", "7\n").replace("WARMUP = ", "WARMUP = 0.25 or ")
+    changed = tmp_path / "part2.ipynb"
+    nbformat.write(nb, str(changed))
+    settings = reference.notebook_settings("cpu", path=changed)
+    assert settings["NUM_STEPS"] == 7 and settings["WARMUP"] == 0.25
+    assert reference.notebook_constant("TEMPERATURE") == 0.5
+
+
+def test_fraction_schedule_follows_the_notebooks_one_cycle():
+    """The time-budgeted benchmark sets the rate from the share of its budget spent; at every share it
+    matches the rate of the notebook's OneCycleLR after that share of its steps."""
+    import dataclasses
+    import warnings
+
+    import run
+
+    config = dataclasses.replace(run.RECOMMENDED, learning_rate=0.004, warmup=0.1)
+    steps = 3000  # the order of the notebook's NUM_STEPS
+    parameter = torch.zeros(1, requires_grad=True)
+    notebook_optimizer = torch.optim.Adam([parameter], lr=config.learning_rate)
+    notebook_scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        notebook_optimizer, max_lr=config.learning_rate, total_steps=steps, pct_start=config.warmup,
+        cycle_momentum=False)
+    benchmark_optimizer = torch.optim.Adam([parameter], lr=config.learning_rate)
+    schedule = run.FractionSchedule(benchmark_optimizer, config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stepping a scheduler with no optimizer step in between
+        for step in range(steps):
+            schedule.advance(step / steps)
+            expected = notebook_optimizer.param_groups[0]["lr"]
+            assert benchmark_optimizer.param_groups[0]["lr"] == pytest.approx(expected, rel=0.02, abs=1e-6), step
+            notebook_scheduler.step()
+    rates = []
+    benchmark_optimizer = torch.optim.Adam([parameter], lr=config.learning_rate)
+    schedule = run.FractionSchedule(benchmark_optimizer, dataclasses.replace(config, warmup=None))
+    for fraction in (0.0, 0.5, 1.0):
+        schedule.advance(fraction)
+        rates.append(benchmark_optimizer.param_groups[0]["lr"])
+    assert rates == [config.learning_rate] * 3, "without a warm-up the rate stays constant"
+
+
+def test_benchmark_model_clips_its_gradient_norm():
+    """With grad_clip the benchmark's optimizer clips before every step, as the notebook's hook does."""
+    import dataclasses
+
+    import abcrnn
+    import run
+    from reference import load_reference
+
+    vocab = sorted(set("X:1\nT:a\nM:6/8\nK:D\n|:dB|AF:|"))
+    ns = load_reference(vocab, "cpu")
+    x = torch.randint(0, len(vocab), (2, 9))
+    norms = {}
+    for clip in (None, 1e-3):
+        config = dataclasses.replace(run.RECOMMENDED, embedding_dim=4, hidden_size=8, grad_clip=clip)
+        model, _ = run.fresh_model(ns, config)
+        abcrnn.seed_everything(0)
+        ns.train_step(x, torch.roll(x, -1, dims=1))
+        norms[clip] = float(torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]))
+    assert norms[None] > 1e-2 and norms[1e-3] == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_committed_tuning_results_give_every_share_its_interval():
+    """Chapter 9's table of the notebook's recipe: each variant with its label, steps, loss and the
+    valid share as a count out of n with its Wilson interval; the notebook's recipe is among them."""
+    import tuning
+
+    records = [json.loads(line) for line in
+               (BENCHMARKS / "results" / "tuning.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {record["name"] for record in records} <= set(tuning.VARIANTS)
+    for record in records:
+        assert record["label"] == tuning.LABELS[record["name"]]
+        valid = record["valid"]
+        assert valid["n"] >= 100 and 0 <= valid["count"] <= valid["n"]
+        assert tuple(valid["ci95"]) == pytest.approx(validity.wilson_interval(valid["count"], valid["n"]))
+        assert math.isfinite(record["val_loss"]) and record["steps"] > 0
+    import run
+
+    recipe = [record for record in records if record["config"]["warmup"] == run.RECOMMENDED.warmup
+              and record["config"]["learning_rate"] == run.RECOMMENDED.learning_rate
+              and record["config"]["hidden_size"] == run.RECOMMENDED.hidden_size
+              and record["steps"] == run.QUALITY_STEPS and not record["name"].startswith("stream")]
+    assert recipe, "the notebook's own recipe (its settings and NUM_STEPS) is measured in the table"

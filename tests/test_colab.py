@@ -16,7 +16,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from autograder import edition, secret_lines
-from autograder.course import ASSIGNMENTS, source_notebook
+from autograder.course import ASSIGNMENTS, settings_cell_index, source_notebook
 from conftest import REPO
 
 COLAB = REPO / "tests" / "colab"
@@ -101,11 +101,11 @@ def git_release(tree):
 def prepared(notebook_path, install_spec):
     """The reference notebook as a student would run it: installing from the local release, training briefly."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    for index, cell in enumerate(notebook.cells):
+    for cell in notebook.cells:
         cell.source = cell.source.replace(edition.read().install_spec, install_spec)
-        if "NUM_STEPS =" in cell.source and "LSTMModel(" in cell.source:
-            notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(f"NUM_STEPS = {TRAINING_STEPS}"))
-            break
+    settings = settings_cell_index(notebook)
+    if settings is not None:
+        notebook.cells.insert(settings + 1, nbformat.v4.new_code_cell(f"NUM_STEPS = {TRAINING_STEPS}"))
     notebook.cells.append(nbformat.v4.new_code_cell(
         "import IPython, ipykernel, traitlets\nprint('versions', IPython.__version__, ipykernel.__version__, "
         "traitlets.__version__)"))
