@@ -22,7 +22,7 @@ import warnings
 
 from .progress import in_jupyter_kernel
 
-DEFAULT_MIN_INTERVAL = 0.5  # seconds between redraws; see _show for what one costs
+DEFAULT_MIN_INTERVAL = 2.0  # seconds between redraws; see _show for what one costs
 
 
 class LossPlot:
@@ -138,8 +138,9 @@ class LossPlot:
 
         # A PNG rather than the Figure itself: a Figure is shown as an image only after pyplot has
         # set up the inline backend, which a student's notebook may never have done.
-        # Redrawing and encoding took ~70 ms of CPU (2,000 points, dpi 80): with redraws at most every
-        # DEFAULT_MIN_INTERVAL that is a few percent of a training loop's time at worst.
+        # Redrawing and encoding take 60-75 ms on a 2-core CPU (3,000 points, dpi 80), time the training
+        # loop waits: redrawn every 0.5 s, Part 2's 3,000-step training cell took 562 s, every 2 s
+        # (DEFAULT_MIN_INTERVAL) 517 s (benchmarks/submission_size.py, one run each).
         buffer = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
