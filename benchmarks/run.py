@@ -60,8 +60,6 @@ class Config:
     warmup: float | None = None  # None: a constant learning rate; a share: OneCycleLR, warm-up then cosine decay
 
 
-
-
 def notebook_config(device):
     """The notebook's training configuration on `device` and its number of steps (NUM_STEPS)."""
     s = notebook_settings(device)

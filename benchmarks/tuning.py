@@ -5,7 +5,7 @@
 Each variant trains a fresh reference model (seed 0) for the same number of steps, then reports its
 held-out loss (run.held_out_loss) and the share of N generated tunes at the recommended temperature
 that pass check_tune, with its 95 % Wilson interval. Steps rather than seconds: the 2-core machines this
-runs on change speed by a fifth from minute to minute, which would blur differences of a few hundredths
+runs on change speed by a quarter from minute to minute, which would blur differences of a few hundredths
 of a nat. A variant that changes the cost of a step (sizes) is given, with --steps, the steps that its
 speed relative to the base buys in the same time; --speed measures those speeds in interleaved rounds.
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
 from reference import load_reference  # noqa: E402
 from run import RECOMMENDED, RECOMMENDED_TEMPERATURE, generate_tunes, held_out_loss, training_gflops  # noqa: E402
-from run import fresh_model, train_for  # noqa: E402
+from run import FractionSchedule, fresh_model, train_for  # noqa: E402
 from validity import quality  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "tuning.jsonl"
@@ -70,8 +70,6 @@ def train_streams(ns, config, train_ids, steps, seed=0):
     the state the previous window left (detached, so gradients stay within one window). The graded
     train_step(x, y) always starts from a zero state, so this loop is written here, not taken from it.
     """
-    from run import FractionSchedule
-
     model, optimizer = fresh_model(ns, config, seed)
     schedule = FractionSchedule(optimizer, config)
     length = (len(train_ids) - 1) // config.batch_size
