@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
-from reference import load_reference  # noqa: E402
+from reference import load_reference, load_with_corpus  # noqa: E402
 from run import Config, generate_tunes, held_out_loss, train_for  # noqa: E402
 from validity import quality  # noqa: E402
 
@@ -192,14 +192,9 @@ def main(argv=None):
         results = json.loads(results_path.read_text(encoding="utf-8"))
         ns, centre_model = load_checkpoint(checkpoint_path)
     else:
-        songs = abcrnn.load_training_data()
-        train, validation = abcrnn.split_train_validation(songs)
-        vocab = sorted(set("\n\n".join(songs)))
-        ns = load_reference(vocab, "cpu")
-        train_ids = ns.vectorize_string("\n\n".join(train))
-        val_ids = ns.vectorize_string("\n\n".join(validation))
-        runs, centre_model = train_variants(ns, train_ids, val_ids, budget, args.tiny)
-        save_checkpoint(centre_model, vocab, checkpoint_path)
+        ns, corpus = load_with_corpus("cpu")
+        runs, centre_model = train_variants(ns, corpus.train_ids, corpus.val_ids, budget, args.tiny)
+        save_checkpoint(centre_model, ns.vocab, checkpoint_path)
         results = {"budget_s": budget, "tiny": args.tiny, "torch": torch.__version__,
                    "threads": torch.get_num_threads(), "runs": runs}
         plot_curves(runs, args.out)

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
-from reference import load_reference  # noqa: E402
+from reference import load_with_corpus  # noqa: E402
 from run import Config, held_out_loss, train_for  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "learned"
@@ -171,13 +171,9 @@ def main(argv=None):
     snapshots = sorted({s for s in SNAPSHOTS if s <= steps} | ({0, 2, steps} if args.tiny else set()))
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    songs = abcrnn.load_training_data()
-    train, validation = abcrnn.split_train_validation(songs, validation_fraction=0.1, seed=SEED)
-    vocab = sorted(set("\n\n".join(songs)))
-    ns = load_reference(vocab, "cpu")
-    train_ids = ns.vectorize_string("\n\n".join(train))
+    ns, corpus = load_with_corpus("cpu", seed=SEED)
+    train_ids, val_ids, validation = corpus.train_ids, corpus.val_ids, corpus.validation
     val_text = "\n\n".join(validation)
-    val_ids = ns.vectorize_string(val_text)
     tune = pick_tune(validation)
 
     records = {}
@@ -241,7 +237,7 @@ def main(argv=None):
         "train_seconds": round(stats["seconds"], 1),
         "elapsed_seconds": round(elapsed, 1),
         "temperature": TEMPERATURE,
-        "vocab_size": len(vocab),
+        "vocab_size": len(ns.vocab),
         "train_losses": [round(value, 4) for value in stats["train_losses"]],
         "snapshots": [records[step] for step in snapshots],
         "tune": tune,

@@ -8,6 +8,7 @@ notebook) instead of keeping second copies that could drift.
 import ast
 import sys
 import types
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from nbgrader.utils import is_solution
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course checkout, for autograder.course
+import abcrnn  # noqa: E402
 from autograder.course import settings_cell_index, source_notebook  # noqa: E402
 
 PART2 = source_notebook("pt_part2_music_generation")
@@ -107,3 +109,23 @@ class _NamespaceView(types.SimpleNamespace):
 
     def __setattr__(self, name, value):
         self._namespace[name] = value
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The course's tunes split as a benchmark trains on them, and both parts as character numbers."""
+
+    train: list
+    validation: list
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+
+
+def load_with_corpus(device, seed=0):
+    """(ns, Corpus): the reference solution (load_reference) over the whole corpus's vocabulary, and
+    the corpus split by abcrnn.split_train_validation with `seed` (the notebook uses its SEED, 42)."""
+    songs = abcrnn.load_training_data()
+    train, validation = abcrnn.split_train_validation(songs, seed=seed)
+    ns = load_reference(sorted(set("\n\n".join(songs))), device)
+    return ns, Corpus(train, validation, ns.vectorize_string("\n\n".join(train)),
+                      ns.vectorize_string("\n\n".join(validation)))

@@ -42,7 +42,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import abcrnn  # noqa: E402
 import diversity  # noqa: E402
-from reference import load_reference, notebook_constant, notebook_settings  # noqa: E402
+from reference import load_with_corpus, notebook_constant, notebook_settings  # noqa: E402
 from validity import FAILURE_CATEGORIES, quality  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -305,12 +305,8 @@ def main(argv=None):
 
     budget = args.budget if args.budget is not None else (8.0 if args.quick else 300.0)
     n_tunes, sweep_tunes = (10, 10) if args.quick else (N_TUNES, SWEEP_TUNES)
-    songs = abcrnn.load_training_data()
-    train, validation = abcrnn.split_train_validation(songs)
-    vocab = sorted(set("\n\n".join(songs)))
-    ns = load_reference(vocab, args.device)
-    train_ids = ns.vectorize_string("\n\n".join(train))
-    val_ids = ns.vectorize_string("\n\n".join(validation))
+    ns, corpus = load_with_corpus(args.device)
+    train, validation, train_ids, val_ids = corpus.train, corpus.validation, corpus.train_ids, corpus.val_ids
 
     recommended, quality_steps = notebook_config(args.device)
     runs = {}

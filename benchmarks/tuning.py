@@ -7,7 +7,8 @@ held-out loss (run.held_out_loss) and the share of N generated tunes at the reco
 that pass check_tune, with its 95 % Wilson interval. Steps rather than seconds: the 2-core machines this
 runs on change speed by a quarter from minute to minute, which would blur differences of a few hundredths
 of a nat. A variant that changes the cost of a step (sizes) is given, with --steps, the steps that its
-speed relative to the base buys in the same time; --speed measures those speeds in interleaved rounds.
+speed relative to the base buys in the same time; --speed measures those speeds in interleaved rounds
+(run.flops_rounds).
 
 Results are appended, one JSON object per line, to benchmarks/results/tuning.jsonl (or --out).
 """
@@ -15,7 +16,6 @@ Results are appended, one JSON object per line, to benchmarks/results/tuning.jso
 import argparse
 import dataclasses
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,10 +23,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import abcrnn  # noqa: E402
-from reference import load_reference  # noqa: E402
-from run import RECOMMENDED, RECOMMENDED_TEMPERATURE, generate_tunes, held_out_loss, training_gflops  # noqa: E402
-from run import FractionSchedule, fresh_model, train_for  # noqa: E402
+from reference import load_with_corpus  # noqa: E402
+from run import RECOMMENDED, RECOMMENDED_TEMPERATURE, flops_rounds, generate_tunes, held_out_loss  # noqa: E402
+from run import FractionSchedule, fresh_model, train_for, training_flops_per_char  # noqa: E402
 from validity import quality  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "tuning.jsonl"
@@ -95,17 +94,11 @@ def train_streams(ns, config, train_ids, steps, seed=0):
                    "chars_per_s": steps * config.batch_size * config.seq_length / seconds}
 
 
-def speed(ns, configs, train_ids, rounds=5, steps=10):
-    """Median steps per second of each config, measured in interleaved rounds."""
-    models = {c.name: fresh_model(ns, c) for c in configs}
-    rates = {c.name: [] for c in configs}
-    for _ in range(rounds):
-        for c in configs:
-            ns.model, ns.optimizer = models[c.name]
-            start = time.perf_counter()
-            training_gflops(ns, c, train_ids, steps)
-            rates[c.name].append(steps / (time.perf_counter() - start))
-    return {name: statistics.median(r) for name, r in rates.items()}
+def speed(ns, configs, train_ids):
+    """Median steps per second of each config, from run.flops_rounds (its interleaved rounds)."""
+    rounds = flops_rounds(ns, configs, train_ids)
+    return {c.name: rounds[c.name]["gflops"]["median"] * 1e9
+            / (c.batch_size * c.seq_length * training_flops_per_char(c, len(ns.vocab))) for c in configs}
 
 
 def main(argv=None):
@@ -116,12 +109,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--speed", action="store_true", help="лише виміряти кроки за секунду варіантів --only")
     args = parser.parse_args(argv)
-    songs = abcrnn.load_training_data()
-    train, validation = abcrnn.split_train_validation(songs)
-    vocab = sorted(set("\n\n".join(songs)))
-    ns = load_reference(vocab, "cpu")
-    train_ids = ns.vectorize_string("\n\n".join(train))
-    val_ids = ns.vectorize_string("\n\n".join(validation))
+    ns, corpus = load_with_corpus("cpu")
+    train_ids, val_ids = corpus.train_ids, corpus.val_ids
     if args.speed:
         rates = speed(ns, [VARIANTS[name] for name in args.only or VARIANTS], train_ids)
         for name, rate in rates.items():
