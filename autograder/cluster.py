@@ -19,7 +19,11 @@ MAX_WORKER_DEATHS = 3  # Dask's distributed.scheduler.allowed-failures
 
 
 def default_workers():
-    return os.cpu_count() or 1
+    """The cores this grader may use: all of the machine's, or those `taskset` (or a container's cpuset) gave it."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def connect(workers=None, scheduler=None):

@@ -43,7 +43,8 @@ class Probe:
     def __init__(self, limits, uid, sandboxed):
         request_read, self._requests = os.pipe()
         self._answers, answer_write = os.pipe()
-        program = [sys.executable, "-I", str(sandbox.RUNTIME / "probe.py"), str(request_read), str(answer_write)]
+        program = [sys.executable, "-I", str(sandbox.RUNTIME / "probe.py"), str(request_read), str(answer_write),
+                   *(["alone"] if sandboxed else [])]  # bubblewrap gives it a PID namespace of its own
         argv, env = sandbox.command(program, limits=limits, uid=uid, sandboxed=sandboxed)
         self.process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, pass_fds=(request_read, answer_write),

@@ -31,8 +31,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MARKER = ".abcrnn-edition"  # written into DEST: a later publish may replace a tree that has it
 # What a freshly created GitHub repository may already hold: DEST with only these is taken as empty.
 NEW_REPOSITORY_FILES = {".git", "README.md", "LICENSE", ".gitignore", ".gitattributes", MARKER}
-# What the website is built from: a site older than any of these is stale.
-SITE_SOURCES = ("book", "exercises", "abcrnn", "locales", "_config.yml", "_toc.yml")
+# What the website is built from: a site older than any of these is stale. The chapters draw their tables and
+# figures from the committed benchmark results, so a new result makes the site stale too.
+SITE_SOURCES = ("book", "exercises", "abcrnn", "locales", "_config.yml", "_toc.yml", "benchmarks/results")
 EXERCISE_NOTEBOOKS = tuple(released_notebook(name).relative_to(REPOSITORY_ROOT).as_posix() for name in ASSIGNMENTS)
 
 

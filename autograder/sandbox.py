@@ -5,7 +5,9 @@ Inside (bubblewrap, Debian package `bubblewrap`):
   environment, the `abcrnn` package and the probe (autograder/runtime/). Nothing else of the machine exists
   inside: not this repository, not `solutions/`, not another copy of the course, not other students' files;
 - the only writable places are a home folder and /tmp, both fresh, memory-backed and of limited size;
-- no network, its own PID, IPC and UTS namespaces; it dies with the grader;
+- no network, its own PID, IPC and UTS namespaces; it dies with the grader; once a student's call returns,
+  the probe ends every other process of its PID namespace (runtime/probe.py), so a fork bomb or a process left
+  running costs only the call that started it;
 - as root, the code runs as an unprivileged user id claimed for this one job (claim_uid): two grading runs on
   one machine never share an id, and root ignores RLIMIT_NPROC, so only a non-root id has a working limit
   against fork bombs;

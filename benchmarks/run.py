@@ -58,6 +58,8 @@ class Config:
     learning_rate: float
     grad_clip: float | None = None  # the gradient norm is clipped to this before every step (None: not clipped)
     warmup: float | None = None  # None: a constant learning rate; a share: OneCycleLR, warm-up then cosine decay
+    betas: tuple = (0.9, 0.999)  # Adam's (torch's default, as in the notebook)
+    weight_decay: float = 0.0  # above 0: AdamW's decoupled weight decay instead of Adam
 
 
 def notebook_config(device):
@@ -127,7 +129,11 @@ def fresh_model(ns, config, seed=0):
     """
     abcrnn.seed_everything(seed)
     model = ns.LSTMModel(len(ns.vocab), config.embedding_dim, config.hidden_size).to(ns.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    if config.weight_decay:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=config.betas,
+                                      weight_decay=config.weight_decay)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, betas=config.betas)
     if config.grad_clip is not None:
         def clip_gradients(optimizer, args, kwargs):
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)

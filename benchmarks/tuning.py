@@ -45,6 +45,9 @@ VARIANTS.update({
     "H256+clip+cos3e-3": dataclasses.replace(COSINE, name="H256+clip+cos3e-3", hidden_size=256),
     "T200B16+clip+cos3e-3": dataclasses.replace(COSINE, name="T200B16+clip+cos3e-3", seq_length=200, batch_size=16),
     "T50B64+clip+cos3e-3": dataclasses.replace(COSINE, name="T50B64+clip+cos3e-3", seq_length=50, batch_size=64),
+    "E128+clip+cos3e-3": dataclasses.replace(COSINE, name="E128+clip+cos3e-3", embedding_dim=128),
+    "beta2+clip+cos3e-3": dataclasses.replace(COSINE, name="beta2+clip+cos3e-3", betas=(0.9, 0.99)),
+    "wd+clip+cos3e-3": dataclasses.replace(COSINE, name="wd+clip+cos3e-3", weight_decay=0.1),
 })
 
 # What each variant changes, for the book's table (chapter 9, «Рецепт навчання зошита»).
@@ -59,6 +62,9 @@ LABELS = {
     "H256+clip+cos3e-3": "те саме, H = 256",
     "T200B16+clip+cos3e-3": "те саме, T = 200, B = 16",
     "T50B64+clip+cos3e-3": "те саме, T = 50, B = 64",
+    "E128+clip+cos3e-3": "те саме, вкладення розміру 128 замість 64",
+    "beta2+clip+cos3e-3": "те саме, β₂ = 0,99 в Adam замість 0,999",
+    "wd+clip+cos3e-3": "те саме, AdamW зі згасанням ваг 0,1 замість Adam",
 }
 
 

@@ -24,6 +24,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 MP3_PADDING_SECONDS = 0.35
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (`-n`, as pyproject.toml sets), each worker keeps to its own share of the cores, and
+    so does everything it starts (graders, probes, kernels, torch's threads). Without it, two workers on two
+    cores each ran torch on both: the threads fought, and the suite took as long as one worker alone. This runs
+    before any test file imports torch, which sizes its thread pool by the cores it may use."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if not worker or not count or not hasattr(os, "sched_setaffinity"):
+        return
+    cores, index, count = sorted(os.sched_getaffinity(0)), int(worker.removeprefix("gw")), int(count)
+    os.sched_setaffinity(0, cores[index::count] or [cores[index % len(cores)]])
+
+
 def skip_or_fail(message):
     """Skip with `message` (Ukrainian), except in CI (env CI set), where what is missing is a failure: there
     `make test` installs and builds everything first."""

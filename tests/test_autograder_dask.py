@@ -93,3 +93,11 @@ def test_a_worker_killed_mid_run_loses_no_student_and_grades_none_twice(dask_clu
     assert all(status == "graded" for _, status in totals.values())
     assert {student: total for student, (total, _) in totals.items()} == {
         f"s{n}": "22" if n % 2 else "18" for n in range(5)}
+
+
+def test_local_workers_default_to_the_cores_the_grader_may_use():
+    # `taskset -c 0 python -m autograder grade ...` on a shared machine: one job at a time, not one per core there.
+    code = "import os; os.sched_setaffinity(0, [min(os.sched_getaffinity(0))])\n" \
+           "from autograder import cluster; print(cluster.default_workers())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["1"], result.stderr[-2000:]

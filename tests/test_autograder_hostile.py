@@ -154,6 +154,16 @@ def test_the_same_submission_gets_the_same_score_every_time():
     assert first["cells"] == second["cells"]
 
 
+def test_no_process_started_by_student_code_outlives_the_call_that_started_it():
+    # The dense layer works only once the process its cell started is gone: so it earns its points only when
+    # the probe ends the student's processes after each call (a fork bomb left running would slow every check).
+    starts_a_sleeper = "import subprocess\nsleeper = subprocess.Popen(['sleep', '600'])\n" + RIGHT_DENSE.replace(
+        "    def forward(self, x):\n",
+        "    def forward(self, x):\n        assert sleeper.poll() is not None, 'the process still runs'\n")
+    result = judging.grade(ASSIGNMENT, {"dense_layer": starts_a_sleeper})
+    assert not judging.failed(result), result["cells"]
+
+
 def test_two_runs_at_once_on_one_machine_grade_both_classes_right(tmp_path):
     released, answers = part1()
     part2 = builders.reference_answers(judging.source("pt_part2_music_generation"))

@@ -4,6 +4,7 @@ Installing that tree's package in a Colab-like environment is tested in test_col
 """
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -28,6 +29,18 @@ def test_the_tree_holds_what_students_need_and_nothing_else(student_edition):
     assert notebooks == list(publish.EXERCISE_NOTEBOOKS)
     names = {part for path in student_edition.rglob("*") for part in path.relative_to(student_edition).parts}
     assert not names & {"solutions", "autograder", "tests", "benchmarks", "nbgrader_config.py", "gradebook.db"}
+
+
+def test_a_new_benchmark_result_makes_the_site_stale(tmp_path, monkeypatch):
+    # Chapters 8 and 9 draw their tables from benchmarks/results: a site built before a new result is stale.
+    for name, seconds in (("book/01_how_to_use.md", 1_000), ("benchmarks/results/tuning.jsonl", 2_000),
+                          ("benchmarks/run.py", 3_000)):  # the script is not a source of the site
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+        os.utime(path, (seconds, seconds))
+    monkeypatch.setattr(publish, "REPOSITORY_ROOT", tmp_path)
+    assert publish._newest_source_time() == 2_000
 
 
 def test_no_file_of_the_tree_holds_a_solution_or_hidden_test(student_edition):

@@ -1,6 +1,9 @@
 """The probe: one student's notebook in a fresh Python process, answering the judge's questions about it.
 
-    python -I probe.py REQUEST_FD ANSWER_FD        (inside the sandbox)
+    python -I probe.py REQUEST_FD ANSWER_FD [alone]        (inside the sandbox)
+
+`alone`: the probe runs in a PID namespace of its own (bubblewrap's), so it may end every other process
+there once student code returns.
 
 It holds no hidden test and decides nothing. The judge (autograder/judge.py, another process that never runs
 student code) sends the notebook's code cells (already plain Python), then requests: "call this function with
@@ -121,7 +124,7 @@ def _wraps(value, ident):
     return False
 
 
-def main(request_fd, answer_fd):
+def main(request_fd, answer_fd, alone=False):
     # Everything the probe relies on is bound here, before any student code exists.
     import base64
     import gc
@@ -136,6 +139,7 @@ def main(request_fd, answer_fd):
 
     read, write, b64encode, b64decode = os.read, os.write, base64.b64encode, base64.b64decode
     getpid, hard_exit, own_pid = os.getpid, os._exit, os.getpid()
+    kill, wait_child, sleep, sigkill, no_hang = os.kill, os.waitpid, time.sleep, signal.SIGKILL, os.WNOHANG
     dumps, loads, monotonic, get_objects = json.dumps, json.loads, time.monotonic, gc.get_objects
     tensor_type, ndarray_type, module_type, optimizer_type = torch.Tensor, numpy.ndarray, torch.nn.Module, torch.optim.Optimizer
     type_of, is_instance = type, isinstance
@@ -191,6 +195,26 @@ def main(request_fd, answer_fd):
             if getpid() != own_pid:  # a process the student's code forked must never answer the judge
                 hard_exit(0)
             state["student"] -= 1
+            if alone:
+                end_other_processes()
+
+    def end_other_processes():
+        """No process the student's code started outlives the call that started it. A fork bomb keeps its
+        processes' number at the sandbox's limit (each that fails to fork exits, and frees a place for another):
+        left alone, it would share the cores with every later check and leave torch no thread to start.
+        kill(-1) reaches every process of this PID namespace but the probe and bubblewrap's init; children of
+        the probe are then reaped (zombies count against the limit too)."""
+        for _ in range(200):
+            try:
+                kill(-1, sigkill)
+            except ProcessLookupError:  # nothing left to end
+                break
+            try:
+                while wait_child(-1, no_hang)[0] > 0:
+                    pass
+            except ChildProcessError:
+                pass
+            sleep(0.005)
 
     def seed(value):
         random.seed(value)
@@ -668,4 +692,4 @@ PROGRAMS = {
 
 if __name__ == "__main__":
     sys.setrecursionlimit(10_000)
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    main(int(sys.argv[1]), int(sys.argv[2]), alone=sys.argv[3:] == ["alone"])
