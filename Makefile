@@ -50,9 +50,9 @@ release: $(STAMP)
 # Sphinx rewrites _build/html/.buildinfo only when its configuration changes, so a build after an edit
 # that changes no page (a helper module of abcrnn, say) would leave it older than the sources; the touch
 # records that the site was built after them, which is what `autograder publish` checks.
-# Sphinx re-reads only a changed page and jupyter-cache re-runs only changed code: a new result in
-# benchmarks/results, which chapters 8-9 read, changes neither, so both are dropped when a result is newer than
-# the site (every chapter then runs again).
+# Sphinx re-reads only a changed page, and jupyter-cache re-runs only changed code: a new result in
+# benchmarks/results, which chapters 8-9 read, changes neither, so both caches are dropped when a result is
+# newer than the site (every chapter then runs again).
 book: $(STAMP) node_modules/.installed release
 	if [ -f _build/html/.buildinfo ] && [ -n "$$(find benchmarks/results -newer _build/html/.buildinfo)" ]; \
 	  then rm -rf _build/.jupyter_cache _build/.doctrees; fi
