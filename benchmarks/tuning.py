@@ -48,6 +48,7 @@ VARIANTS.update({
     "E128+clip+cos3e-3": dataclasses.replace(COSINE, name="E128+clip+cos3e-3", embedding_dim=128),
     "beta2+clip+cos3e-3": dataclasses.replace(COSINE, name="beta2+clip+cos3e-3", betas=(0.9, 0.99)),
     "wd+clip+cos3e-3": dataclasses.replace(COSINE, name="wd+clip+cos3e-3", weight_decay=0.1),
+    "wd0.3+clip+cos3e-3": dataclasses.replace(COSINE, name="wd0.3+clip+cos3e-3", weight_decay=0.3),
 })
 
 # What each variant changes, for the book's table (chapter 9, «Рецепт навчання зошита»).
@@ -65,6 +66,7 @@ LABELS = {
     "E128+clip+cos3e-3": "те саме, вкладення розміру 128 замість 64",
     "beta2+clip+cos3e-3": "те саме, β₂ = 0,99 в Adam замість 0,999",
     "wd+clip+cos3e-3": "те саме, AdamW зі згасанням ваг 0,1 замість Adam",
+    "wd0.3+clip+cos3e-3": "те саме, AdamW зі згасанням ваг 0,3",
 }
 
 
