@@ -123,7 +123,8 @@ def synchronize(device):
 
 
 def fresh_model(ns, config, seed=0):
-    """Set ns.model and ns.optimizer to a new model of `config` and its Adam optimizer.
+    """Set ns.model and ns.optimizer to a new model of `config` and its optimizer: Adam, as in the notebook,
+    or AdamW when config.weight_decay is set.
 
     With config.grad_clip the optimizer clips the gradient norm before every step, as the notebook does.
     """
