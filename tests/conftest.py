@@ -36,6 +36,53 @@ def pytest_configure(config):
     os.sched_setaffinity(0, cores[index::count] or [cores[index % len(cores)]])
 
 
+# The test files that take longest on one worker, longest first: seconds summed per file from
+# `pytest --junitxml=out.xml` (a file's testcase times, its module fixtures included). pytest-xdist deals whole files to the
+# workers, and by default the files with the most tests go first: the grading files, each a class of
+# students in a few tests, came last, and the run ended with one worker grading alone while the others had
+# nothing left to do. Dealt longest first, the short files fill the end of the run on every worker.
+LONGEST_FILES = (
+    "tests/test_autograder_hostile.py",
+    "tests/test_benchmarks.py",
+    "tests/test_autograder_dask.py",
+    "tests/test_book_browser.py",
+    "tests/test_autograder_real.py",
+    "tests/test_part2_notebook.py",
+    "tests/test_autograder_grade.py",
+    "tests/test_colab.py",
+    "tests/test_part1_notebook.py",
+    "tests/test_autograder_bad_inputs.py",
+    "tests/test_publish.py",
+    "tests/test_mutants.py",
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (pyproject.toml) dealing LONGEST_FILES first, in their order, then the rest as
+    pytest-xdist orders them; any other mode is pytest-xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            rank = {path: index for index, path in enumerate(LONGEST_FILES)}
+            first = min(self.workqueue, key=lambda path: rank.get(path, len(rank)))
+            if first in rank:
+                self.workqueue.move_to_end(first, last=False)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node):
+            # pytest-xdist sends a worker more when 2 of its tests are left; then a file behind a long
+            # second-to-last test waits there while another worker may be idle. A worker runs a test only
+            # once it holds the next one (or the order to stop), so 1 left is the latest it can be sent.
+            if self.workqueue and not node.shutting_down and self._pending_of(self.assigned_work[node]) > 1:
+                return
+            super()._reschedule(node)
+
+    return LongestFirst(config, log)
+
+
 def skip_or_fail(message):
     """Skip with `message` (Ukrainian), except in CI (env CI set), where what is missing is a failure: there
     `make test` installs and builds everything first."""

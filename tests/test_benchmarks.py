@@ -313,10 +313,11 @@ def test_text_features_of_an_abc_text():
 
 
 def test_benchmark_trains_the_notebooks_own_settings(tmp_path):
-    """run.py reads sizes, learning rate, warm-up, clipping and NUM_STEPS from the notebook's settings cell,
-    for the device asked: a changed notebook changes what the benchmark trains."""
+    """run.py reads sizes, learning rate, warm-up, clipping, weight decay and NUM_STEPS from the notebook's
+    settings cell, for the device asked: a changed notebook changes what the benchmark trains."""
     import nbformat
     import reference
+    import run
     from autograder.course import settings_cell_index
 
     cpu, cuda = reference.notebook_settings("cpu"), reference.notebook_settings("cuda")
@@ -324,11 +325,15 @@ def test_benchmark_trains_the_notebooks_own_settings(tmp_path):
     nb = nbformat.read(str(reference.PART2), as_version=4)
     cell = nb.cells[settings_cell_index(nb)]
     cell.source = cell.source.replace(f"NUM_STEPS = {cpu['NUM_STEPS']}", "NUM_STEPS = 7").replace(
-        f"{cpu['NUM_STEPS']}\n", "7\n").replace("WARMUP = ", "WARMUP = 0.25 or ")
+        f"{cpu['NUM_STEPS']}\n", "7\n").replace("WARMUP = ", "WARMUP = 0.25 or ").replace(
+        "WEIGHT_DECAY = ", "WEIGHT_DECAY = 0.05 or ")
     changed = tmp_path / "part2.ipynb"
     nbformat.write(nb, str(changed))
     settings = reference.notebook_settings("cpu", path=changed)
     assert settings["NUM_STEPS"] == 7 and settings["WARMUP"] == 0.25
+    config, steps = run.notebook_config("cpu", path=changed)
+    assert (steps, config.warmup, config.weight_decay) == (7, 0.25, 0.05)
+    assert config.hidden_size == cpu["HIDDEN_SIZE"] and config.grad_clip == cpu["GRAD_CLIP"]
     assert reference.notebook_constant("TEMPERATURE") == 0.5
 
 
@@ -405,5 +410,6 @@ def test_committed_tuning_results_give_every_share_its_interval():
     recipe = [record for record in records if record["config"]["warmup"] == run.RECOMMENDED.warmup
               and record["config"]["learning_rate"] == run.RECOMMENDED.learning_rate
               and record["config"]["hidden_size"] == run.RECOMMENDED.hidden_size
+              and record["config"].get("weight_decay", 0.0) == run.RECOMMENDED.weight_decay
               and record["steps"] == run.QUALITY_STEPS and not record["name"].startswith("stream")]
     assert recipe, "the notebook's own recipe (its settings and NUM_STEPS) is measured in the table"
