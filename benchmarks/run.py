@@ -4,8 +4,8 @@
 
 The recommended configuration is the notebook's own for the device (its settings cell, read by
 reference.notebook_settings): sizes, AdamW's weight decay, the peak learning rate with its warm-up and
-cosine decay (OneCycleLR), gradient clipping, and NUM_STEPS. MIT's runs as MIT's lab runs it: a constant rate, no
-clipping. Each configuration trains for the budget (300 s), the schedule laid over the budget's seconds.
+cosine decay (OneCycleLR), gradient clipping, and NUM_STEPS. MIT's runs as MIT's lab runs it: Adam at a
+constant rate, no clipping. Each configuration trains for the budget (300 s), the schedule laid over the budget's seconds.
 The music-quality figures judge a separate model of the recommended configuration trained for the
 notebook's NUM_STEPS, exactly as a student trains it: bar lengths are what a model learns last, and a
 step count, unlike a time budget, gives the same model, and so the same figures, on every run.

@@ -37,10 +37,10 @@ def pytest_configure(config):
 
 
 # The test files that take longest on one worker, longest first: seconds summed per file from
-# `pytest --junitxml=out.xml` (a file's testcase times, its module fixtures included). pytest-xdist deals whole files to the
-# workers, and by default the files with the most tests go first: the grading files, each a class of
-# students in a few tests, came last, and the run ended with one worker grading alone while the others had
-# nothing left to do. Dealt longest first, the short files fill the end of the run on every worker.
+# `pytest --junitxml=out.xml` (a file's testcase times, its module fixtures included). pytest-xdist deals
+# whole files to the workers, and by default the files with the most tests go first: the grading files,
+# each a class of students in a few tests, came last, and the run ended with one worker grading alone while
+# the others had nothing left to do. Dealt longest first, the short files fill the end of the run.
 LONGEST_FILES = (
     "tests/test_autograder_hostile.py",
     "tests/test_benchmarks.py",
