@@ -59,7 +59,8 @@ LONGEST_FILES = (
 
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile` (pyproject.toml) dealing LONGEST_FILES first, in their order, then the rest as
-    pytest-xdist orders them; any other mode is pytest-xdist's own."""
+    pytest-xdist orders them; any other mode is pytest-xdist's own. It overrides private methods of
+    pytest-xdist 3.x (requirements.txt keeps it below 4)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
